@@ -1,0 +1,27 @@
+# One entry point: `make test` builds .venv when needed, installs the project with its test extras, runs the suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: test demo lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m ruff check summarizer tests benchmarks
+	$(PY) -m mypy summarizer
+	$(PY) -m pytest
+
+demo: $(STAMP)
+	$(VENV)/bin/summarizer demo
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_llm.py
+	$(PY) benchmarks/bench_nightly.py
+
+clean:
+	rm -rf $(VENV) digests .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,91 @@
+"""One error hierarchy for the whole tool.
+
+Every failure a user can cause or meet (bad config, bad digest file, arXiv or the LLM misbehaving)
+is a `SummarizerError` subclass carrying the facts needed for a one-line message; the CLI turns
+them into that message and an exit code in one place.
+"""
+
+from __future__ import annotations
+
+
+class SummarizerError(Exception):
+    """Base class: `str(err)` is the one-line message shown to the user."""
+
+    exit_code = 1
+
+
+class ConfigError(SummarizerError):
+    def __init__(self, message: str, key: str | None = None) -> None:
+        self.key = key
+        super().__init__(f"config: {key}: {message}" if key else f"config: {message}")
+
+
+class DigestFormatError(SummarizerError):
+    """A digest file that is not in the digest format; `line` is 1-based."""
+
+    def __init__(self, message: str, line: int, path: str | None = None) -> None:
+        self.line = line
+        self.path = path
+        where = f"{path}:{line}" if path else f"line {line}"
+        super().__init__(f"{where}: {message}")
+
+
+class RecordsError(SummarizerError):
+    """A records (JSON Lines) file that cannot be read back into records."""
+
+    def __init__(self, message: str, line: int | None = None, path: str | None = None) -> None:
+        self.line = line
+        self.path = path
+        where = ":".join(str(p) for p in (path, line) if p is not None)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class InvalidPaperIdError(SummarizerError):
+    def __init__(self, text: str) -> None:
+        self.text = text
+        super().__init__(
+            f"not an arXiv id or URL: {text!r} (expected e.g. 2512.20781, 2512.20781v2, "
+            "arXiv:2512.20781, hep-th/9901001 or https://arxiv.org/abs/2512.20781)"
+        )
+
+
+class NoListingError(SummarizerError):
+    """The requested date has no arXiv listing (Saturday, Sunday)."""
+
+
+class FetchError(SummarizerError):
+    """arXiv could not be reached or answered with something unusable, after the retries."""
+
+    def __init__(self, message: str, url: str | None = None, status: int | None = None) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(message)
+
+
+class ArxivAPIError(FetchError):
+    """arXiv's own error feed (HTTP 400 with an <entry> titled Error)."""
+
+
+class LLMError(SummarizerError):
+    """The LLM provider failed for one paper after the retries."""
+
+    def __init__(self, message: str, paper_id: str | None = None, status: int | None = None) -> None:
+        self.paper_id = paper_id
+        self.status = status
+        super().__init__(message)
+
+
+class AuthError(LLMError):
+    """401/403 from the provider: stops the whole run, retrying cannot help."""
+
+
+class AnswerRejected(LLMError):
+    """Every attempt produced an answer that failed validation."""
+
+
+class BudgetExceeded(LLMError):
+    """`max_cost_usd` was reached before this paper could be asked for."""
+
+
+class Interrupted(SummarizerError):
+    exit_code = 130

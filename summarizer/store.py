@@ -1,0 +1,64 @@
+"""Files on disk: atomic writes and the records (JSON Lines) file.
+
+Every output is written to a temporary file beside its target and renamed over it, so a run
+killed at any moment leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from summarizer.errors import RecordsError
+from summarizer.models import Entry, entry_to_record, record_to_entry
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def records_text(entries: Iterable[Entry]) -> str:
+    return "".join(json.dumps(entry_to_record(e), ensure_ascii=False) + "\n" for e in entries)
+
+
+def write_records(path: Path, entries: Iterable[Entry]) -> None:
+    atomic_write_text(path, records_text(entries))
+
+
+def read_records(path: Path) -> list[Entry]:
+    """All entries of a records file; a bad line is an error naming it."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RecordsError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordsError("not UTF-8 text", line=data[: exc.start].count(b"\n") + 1, path=str(path)) from None
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise RecordsError(f"not JSON: {exc.msg}", line=number, path=str(path)) from None
+        entries.append(record_to_entry(record, line=number, path=str(path)))
+    return entries

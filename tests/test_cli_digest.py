@@ -1,0 +1,51 @@
+"""End to end through the CLI: import-digest and render, and bad input leaving no output."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import SAMPLE
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "summarizer", *args], capture_output=True, text=True)
+
+
+def test_import_then_render_reproduces_the_sample(tmp_path: Path) -> None:
+    records = tmp_path / "r.jsonl"
+    out = tmp_path / "d.md"
+    assert run("import-digest", str(SAMPLE), "--out", str(records)).returncode == 0
+    assert len(records.read_text().splitlines()) == 38
+    done = run("render", "--records", str(records), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == SAMPLE.read_bytes()
+    assert (tmp_path / "d.html").read_text().count("<details>") == 38
+
+
+def test_render_with_categories_reorders_sections(tmp_path: Path) -> None:
+    records = tmp_path / "r.jsonl"
+    run("import-digest", str(SAMPLE), "--out", str(records))
+    out = tmp_path / "d.md"
+    assert run("render", "--records", str(records), "--out", str(out), "--categories", "cs.AI,cs.IR").returncode == 0
+    assert out.read_text().splitlines()[4] == "- [cs.AI](#cs.AI) [Total: 31]"
+
+
+def test_bad_digest_is_one_line_error_and_no_output(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(SAMPLE.read_bytes()[:5000])
+    out = tmp_path / "r.jsonl"
+    done = run("import-digest", str(bad), "--out", str(out))
+    assert done.returncode == 1
+    assert not out.exists()
+    assert done.stderr.count("\n") == 1 and "bad.md:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bad_records_name_the_line(tmp_path: Path) -> None:
+    records = tmp_path / "r.jsonl"
+    records.write_text('{"id": "2512.1", "title": "t", "categories": ["cs.AI"], "summary": "a"}\n')
+    done = run("render", "--records", str(records), "--out", str(tmp_path / "d.md"))
+    assert done.returncode == 1
+    assert "r.jsonl:1: paper 2512.1: 'AI'" in done.stderr
+    assert not (tmp_path / "d.md").exists()
