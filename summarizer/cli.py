@@ -8,12 +8,22 @@ only here. Heavy modules are imported inside the commands so `summarizer --help`
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from summarizer import __version__
 from summarizer.errors import SummarizerError
+
+if TYPE_CHECKING:
+    from summarizer.settings import Settings
+
+T = TypeVar("T")
 
 
 def _categories(text: str) -> list[str]:
@@ -55,6 +65,150 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
+
+
+class _SecretFilter(logging.Filter):
+    """Last line of defence: no log line carries the API key, whatever a library logs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            for secret in self.secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+        return True
+
+
+_FILTER = _SecretFilter()
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_FILTER)
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for noisy in ("httpx", "httpcore", "openai", "httpx2"):
+        logging.getLogger(noisy).setLevel(max(level, logging.INFO))
+
+
+def _load(args: argparse.Namespace) -> Settings:
+    from summarizer.config import load_settings
+    from summarizer.llm import resolve_api_key
+
+    settings = load_settings(args.config)
+    _FILTER.secrets = [resolve_api_key(settings.llm)]
+    return settings
+
+
+async def _with_signals(job: Callable[[asyncio.Event], Awaitable[T]]) -> T:
+    """Run `job`; SIGINT/SIGTERM set its stop event: no new requests, in-flight ones finish."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        return await job(stop)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _print_report(args: argparse.Namespace, report: Any, written: Path | None) -> int:
+    for failure in report.failed:
+        print(f"summarizer: failed: {failure.id} ({failure.title}): {failure.reason}", file=sys.stderr)
+    if report.fetched == 0 and not report.failed:
+        _info(args, f"listing {report.date} is empty (an arXiv holiday?): no digest written")
+        return 0
+    _info(args, f"{report.date}: {report.fetched} papers, {report.summarized} summarized, "
+                f"{report.from_cache} from cache, {len(report.failed)} failed; {report.llm_requests} LLM requests, "
+                f"{report.prompt_tokens + report.completion_tokens} tokens, ${report.cost_usd:.4f}"
+                + (f"; wrote {written}" if written else ""))
+    return 3 if report.failed else 0
+
+
+def _cmd_nightly(args: argparse.Namespace) -> int:
+    import httpx
+
+    from summarizer.pipeline import Services, digest_paths, run_nightly
+    from summarizer.progress import make_progress
+
+    settings = _load(args)
+    progress = make_progress(args.quiet)
+
+    async def job(stop: asyncio.Event) -> Any:
+        async with httpx.AsyncClient() as arxiv_http:
+            services = Services(arxiv_http=arxiv_http, stop=stop, on_progress=progress or (lambda p: None))
+            return await run_nightly(settings, args.date, services, args.categories, force=args.no_cache)
+
+    try:
+        report, _ = asyncio.run(_with_signals(job))
+    finally:
+        if progress is not None:
+            progress.close(getattr(progress, "last", None))
+    out = digest_paths(Path(settings.paths.output_dir).expanduser(), date.fromisoformat(report.date))["md"]
+    return _print_report(args, report, out if out.exists() else None)
+
+
+def _cmd_paper(args: argparse.Namespace) -> int:
+    import httpx
+
+    from summarizer.models import parse_arxiv_id
+    from summarizer.pipeline import Services, run_paper
+    from summarizer.render import render_entry
+
+    parse_arxiv_id(args.id)
+    settings = _load(args)
+
+    async def job(stop: asyncio.Event) -> Any:
+        async with httpx.AsyncClient() as arxiv_http:
+            return await run_paper(settings, args.id, Services(arxiv_http=arxiv_http, stop=stop), args.date, args.force)
+
+    result = asyncio.run(_with_signals(job))
+    source = "from cache" if result.from_cache else f"{result.usage.requests} LLM request(s)"
+    if result.rewritten:
+        _info(args, f"{result.entry.paper.id}: summary updated in {result.rewritten} ({source})")
+    else:
+        print(render_entry(result.entry, 1), end="")
+        _info(args, f"{result.entry.paper.id}: no digest holds this paper; summary printed ({source})")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from summarizer.demo import run_demo
+    from summarizer.pipeline import Services
+    from summarizer.progress import make_progress
+
+    _info(args, "summarizer demo: replaying recorded arXiv pages and recorded LLM answers (offline, no key "
+                "needed) through the real nightly job for the 2025-12-24 listing")
+    progress = make_progress(args.quiet)
+
+    async def job(stop: asyncio.Event) -> Any:
+        import httpx
+
+        async with httpx.AsyncClient() as placeholder:
+            services = Services(arxiv_http=placeholder, stop=stop, on_progress=progress or (lambda p: None))
+            return await run_demo(Path(args.out), services=services)
+
+    try:
+        report, paths = asyncio.run(_with_signals(job))
+    finally:
+        if progress is not None:
+            progress.close(getattr(progress, "last", None))
+    code = _print_report(args, report, paths["md"])
+    _info(args, "wrote " + ", ".join(str(p) for p in paths.values()))
+    return code
+
+
 def _info(args: argparse.Namespace, message: str) -> None:
     if not getattr(args, "quiet", False):
         print(message, file=sys.stderr)
@@ -90,12 +244,44 @@ def build_parser() -> argparse.ArgumentParser:
                      help="section order (others follow alphabetically); default: order of first appearance")
     ren.add_argument("--no-html", action="store_true", help="do not write FILE.html")
     ren.set_defaults(func=_cmd_render)
+
+    cfg = argparse.ArgumentParser(add_help=False)
+    cfg.add_argument("--config", metavar="FILE", help="TOML config (default: $SUMMARIZER_CONFIG); "
+                     "see config.example.toml")
+
+    nig = sub.add_parser("nightly", parents=[common, cfg], help="fetch a listing, summarize it, write the digest",
+                         description="Fetch arXiv listing D, summarize every paper (cache first) and write "
+                         "OUTPUT_DIR/D.md, D.html, D.jsonl and D.report.json. Exit 0 when every paper is done, "
+                         "3 when some failed (they are left out and listed; re-run to complete), 1 when the "
+                         "job could not run, 130 when interrupted.")
+    nig.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="listing date (default: the newest published)")
+    nig.add_argument("--categories", type=_categories, metavar="CAT,CAT", help="override [arxiv] categories")
+    nig.add_argument("--no-cache", action="store_true", help="ask the LLM again for every paper (still caches)")
+    nig.set_defaults(func=_cmd_nightly)
+
+    pap = sub.add_parser("paper", parents=[common, cfg], help="(re)summarize one paper",
+                         description="Summarize one paper (cache first). When a digest holds it (D's with "
+                         "--date, else the newest one whose records hold the id), that digest's .md, .html and "
+                         ".jsonl are rewritten so that only this paper's entry changes; otherwise the entry is "
+                         "printed.")
+    pap.add_argument("id", metavar="ID", help="2512.20781, 2512.20781v2, arXiv:2512.20781, hep-th/9901001 or a URL")
+    pap.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="the digest to update")
+    pap.add_argument("--force", action="store_true", help="ignore the cached summary (and replace it)")
+    pap.set_defaults(func=_cmd_paper)
+
+    dem = sub.add_parser("demo", parents=[common], help="run the nightly job offline on recordings",
+                         description="Run the whole nightly job for the 2025-12-24 listing offline: recorded "
+                         "arXiv pages and recorded LLM answers are replayed through the real fetcher, summary "
+                         "engine and renderer. No key needed.")
+    dem.add_argument("--out", default="digests", metavar="DIR", help="output directory (default: ./digests)")
+    dem.set_defaults(func=_cmd_demo)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _setup_logging(args)
     try:
         return int(args.func(args))
     except SummarizerError as exc:

@@ -1,0 +1,76 @@
+"""What must survive between runs, on disk under `cache_dir`: summaries and digest history.
+
+Backed by `diskcache` (SQLite transactions), so a write either happens whole or not at all and a
+process killed at any moment leaves no half entry. Only validated summaries are ever stored, and
+nothing secret: the key is a hash of what determines the answer, the value the answer itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from summarizer.models import Paper, Summary
+
+
+def summary_key(paper: Paper, prompt_version: str, model: str, language: str) -> str:
+    """Hash of everything that determines the answer: paper text, prompt version, model, language."""
+    blob = json.dumps([paper.id, paper.version, paper.title, paper.abstract, prompt_version, model, language],
+                      ensure_ascii=False)
+    return "summary:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class SummaryCache:
+    """Validated answers by key (summaries and, for translation, any JSON-able value)."""
+
+    def __init__(self, directory: Path) -> None:
+        import diskcache
+
+        self._cache = diskcache.Cache(str(directory / "answers"))
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        value = self._cache.get(key)
+        return value if isinstance(value, dict) else None
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        self._cache.set(key, value)
+
+    def get_summary(self, key: str) -> Summary | None:
+        value = self.get(key)
+        return Summary(**value["summary"]) if value and "summary" in value else None
+
+    def put_summary(self, key: str, summary: Summary, model: str, usage: dict[str, int]) -> None:
+        self.put(key, {"summary": summary.model_dump(), "model": model, "usage": usage, "time": time.time()})
+
+    def close(self) -> None:
+        self._cache.close()
+
+
+class History:
+    """Which paper ids each digest held, so a later listing does not show them again."""
+
+    def __init__(self, directory: Path) -> None:
+        import diskcache
+
+        self._cache = diskcache.Cache(str(directory / "history"))
+
+    def record(self, day: date, ids: list[str]) -> None:
+        self._cache.set(f"digest:{day.isoformat()}", sorted(ids))
+
+    def earlier(self, day: date) -> set[str] | None:
+        """Ids of every other digest, or None when no digest before `day` exists (a first run)."""
+        ids: set[str] = set()
+        has_earlier = False
+        for key in self._cache.iterkeys():
+            if not isinstance(key, str) or not key.startswith("digest:") or key == f"digest:{day.isoformat()}":
+                continue
+            has_earlier = has_earlier or key[len("digest:") :] < day.isoformat()
+            ids.update(self._cache.get(key) or [])
+        return ids if has_earlier else None
+
+    def close(self) -> None:
+        self._cache.close()

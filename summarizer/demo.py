@@ -1,0 +1,45 @@
+"""`summarizer demo`: the real nightly job, offline, replaying recordings.
+
+The fetcher, the summary engine, the cache and the renderer are the production code; only the
+two HTTP edges are swapped for `replay` stand-ins (arXiv's API serving recorded Atom entries,
+an OpenAI-compatible endpoint replaying recorded answers), built from `fixtures/`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import httpx
+
+from summarizer.pipeline import Report, Services, digest_paths, run_nightly
+from summarizer.replay import ArxivArchive, RecordedAnswers, arxiv_transport, llm_transport
+from summarizer.settings import ArxivSettings, LLMSettings, PathSettings, Settings
+
+DEMO_DATE = date(2025, 12, 24)
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def demo_settings(output_dir: Path, cache_dir: Path) -> Settings:
+    return Settings(
+        arxiv=ArxivSettings(categories=["cs.IR", "cs.AI"], api_url="http://arxiv.replay/api/query",
+                            delay_seconds=0, use_rss=False),
+        llm=LLMSettings(base_url="http://llm.replay/v1", api_key="replay-no-key-needed", model="replay",
+                        max_concurrency=8),
+        paths=PathSettings(cache_dir=str(cache_dir), output_dir=str(output_dir)),
+    )
+
+
+async def run_demo(output_dir: Path, fixtures: Path = FIXTURES, services: Services | None = None
+                   ) -> tuple[Report, dict[str, Path]]:
+    archive = ArxivArchive.from_files(sorted((fixtures / "arxiv").glob("listing-*.xml")))
+    answers = RecordedAnswers.from_file(fixtures / "llm" / "answers.jsonl")
+    with tempfile.TemporaryDirectory(prefix="summarizer-demo-cache-") as cache_dir:
+        settings = demo_settings(output_dir, Path(cache_dir))
+        async with httpx.AsyncClient(transport=arxiv_transport(archive)) as arxiv_http, \
+                httpx.AsyncClient(transport=llm_transport(answers)) as llm_http:
+            base = services or Services(arxiv_http=arxiv_http)
+            base.arxiv_http, base.llm_http = arxiv_http, llm_http
+            report, _ = await run_nightly(settings, DEMO_DATE, base)
+    return report, digest_paths(output_dir, DEMO_DATE)

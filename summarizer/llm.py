@@ -1,0 +1,305 @@
+"""One OpenAI-compatible client for every provider, with the two retry layers in one place each.
+
+Transport layer (`ChatClient.create`): the `openai` SDK with its own retries off, wrapped in a
+`tenacity` policy that retries 408/409/429/5xx, timeouts and connection errors with exponential
+backoff and jitter, honouring `Retry-After` and `x-ratelimit-reset-*`; 401/403 raise `AuthError`
+that stops the run. Validation layer (`SummaryEngine.summarize`): the answer is validated and, if
+refused, re-asked with the reason appended, up to `max_attempts`; a cut-off answer is asked again
+with a larger `max_tokens`. Structured output steps down json_schema -> tools -> json_object ->
+text when a provider refuses a mode, and remembers the mode that works for the rest of the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
+
+from summarizer.errors import AnswerRejected, AuthError, BudgetExceeded, ConfigError, LLMError
+from summarizer.pacing import Pacer, estimate_tokens
+from summarizer.prompts import PromptSet
+from summarizer.settings import LLMSettings, StructuredMode
+from summarizer.validate import AnswerInvalid, validate_answer
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+MODES: tuple[StructuredMode, ...] = ("json_schema", "tools", "json_object", "text")
+TOOL_NAME = "submit_summary"
+MAX_SERVER_WAIT = 120.0
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str, status: int | None = None, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = wait
+
+
+class ModeRejected(LLMError):
+    """The provider refused this structured-output mode (HTTP 400 naming it)."""
+
+
+@dataclass
+class Completion:
+    text: str | None
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass
+class RunUsage:
+    """Totals of one run, shared by every request of it."""
+
+    requests: int = 0
+    retries: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    stopped: LLMError | None = None
+
+
+def _duration(text: str) -> float | None:
+    """`1s`, `6m0s`, `20ms`, `0.5` (the forms of x-ratelimit-reset-*) as seconds."""
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+def server_wait(headers: Mapping[str, str]) -> float | None:
+    """How long the provider asks us to wait: Retry-After(-ms), then the rate-limit resets."""
+    if ms := headers.get("retry-after-ms"):
+        try:
+            return float(ms) / 1000
+        except ValueError:
+            pass
+    if after := headers.get("retry-after"):
+        try:
+            return float(after)
+        except ValueError:
+            pass
+    resets = [_duration(headers[h]) for h in ("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens")
+              if h in headers]
+    waits = [w for w in resets if w is not None]
+    return max(waits) if waits else None
+
+
+def resolve_api_key(settings: LLMSettings) -> str:
+    key = os.environ.get(settings.api_key_env) if settings.api_key is None else settings.api_key.get_secret_value()
+    if not key:
+        raise ConfigError(f"no API key: set llm.api_key or the environment variable {settings.api_key_env}",
+                          key="llm.api_key")
+    return key
+
+
+class ChatClient:
+    """Chat completions over the SDK; one call = one logical request, transport-retried."""
+
+    def __init__(self, settings: LLMSettings, http_client: httpx.AsyncClient | None = None, *,
+                 sleep: Sleep = asyncio.sleep, usage: RunUsage | None = None, pacer: Pacer | None = None) -> None:
+        from openai import AsyncOpenAI
+
+        self.settings = settings
+        self.usage = usage or RunUsage()
+        self.pacer = pacer or Pacer(settings.rpm, settings.tpm, sleep=sleep)
+        self._sleep = sleep
+        self._secret = resolve_api_key(settings)
+        base_url = settings.base_url or os.environ.get("OPENAI_BASE_URL") or None
+        self._sdk = AsyncOpenAI(api_key=self._secret, base_url=base_url, max_retries=0,
+                                timeout=settings.timeout_seconds,
+                                http_client=http_client,  # type: ignore[arg-type]  # openai>=3 accepts httpx clients too
+                                default_headers=settings.extra_headers or None)
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._secret, "***") if self._secret else text
+
+    def _request_args(self, schema: dict[str, Any], mode: StructuredMode) -> dict[str, Any]:
+        if mode == "json_schema":
+            return {"response_format": {"type": "json_schema",
+                                        "json_schema": {"name": "answer", "strict": True, "schema": schema}}}
+        if mode == "tools":
+            return {"tools": [{"type": "function", "function": {
+                        "name": TOOL_NAME, "description": "Submit the answer.", "parameters": schema}}],
+                    "tool_choice": {"type": "function", "function": {"name": TOOL_NAME}}}
+        if mode == "json_object":
+            return {"response_format": {"type": "json_object"}}
+        return {}
+
+    async def _once(self, messages: list[dict[str, Any]], args: dict[str, Any], max_tokens: int,
+                    paper_id: str | None) -> Completion:
+        import openai
+
+        if self.usage.stopped is not None:
+            raise self.usage.stopped
+        await self.pacer.acquire(lambda: estimate_tokens(messages, self.settings.model) + max_tokens)
+        self.usage.requests += 1
+        try:
+            create: Any = self._sdk.chat.completions.create
+            resp = await create(
+                model=self.settings.model, messages=messages, max_tokens=max_tokens,
+                **({"temperature": self.settings.temperature} if self.settings.temperature is not None else {}),
+                extra_body=self.settings.extra_body or None, **args)
+        except openai.APITimeoutError:
+            raise _Retryable(f"no answer within {self.settings.timeout_seconds:g} s") from None
+        except openai.APIConnectionError as exc:
+            raise _Retryable(f"cannot reach the provider ({type(exc.__cause__ or exc).__name__})") from None
+        except openai.APIStatusError as exc:
+            status = exc.status_code
+            detail = self._scrub(str(getattr(exc, "message", "") or exc))[:300]
+            if status in (401, 403):
+                self.usage.stopped = AuthError(f"the provider refused the API key (HTTP {status}): {detail}",
+                                               paper_id=paper_id, status=status)
+                raise self.usage.stopped from None
+            if status in (408, 409, 429) or status >= 500:
+                raise _Retryable(f"HTTP {status}: {detail}", status, server_wait(exc.response.headers)) from None
+            if status == 400 and re.search(r"response_format|json_schema|tool|function", detail, re.I):
+                raise ModeRejected(f"HTTP 400: {detail}", paper_id=paper_id, status=400) from None
+            raise LLMError(f"HTTP {status}: {detail}", paper_id=paper_id, status=status) from None
+        choice = resp.choices[0] if resp.choices else None
+        text: str | None = None
+        if choice is not None:
+            calls = choice.message.tool_calls or []
+            text = calls[0].function.arguments if calls and hasattr(calls[0], "function") else choice.message.content
+        prompt_tokens = resp.usage.prompt_tokens if resp.usage else estimate_tokens(messages, self.settings.model)
+        completion_tokens = (resp.usage.completion_tokens if resp.usage
+                             else estimate_tokens([{"content": text or ""}], self.settings.model))
+        self._account(prompt_tokens, completion_tokens)
+        return Completion(text, choice.finish_reason if choice else None, prompt_tokens, completion_tokens)
+
+    def _account(self, prompt_tokens: int, completion_tokens: int) -> None:
+        self.usage.prompt_tokens += prompt_tokens
+        self.usage.completion_tokens += completion_tokens
+        price = self.settings.prices.get(self.settings.model)
+        if price:
+            self.usage.cost_usd += (prompt_tokens * price.input + completion_tokens * price.output) / 1e6
+
+    def _count_retry(self, state: RetryCallState) -> None:
+        self.usage.retries += 1
+        log.info("LLM request failed (%s); retrying", state.outcome.exception() if state.outcome else "?")
+
+    async def create(self, messages: list[dict[str, Any]], schema: dict[str, Any], mode: StructuredMode,
+                     max_tokens: int, paper_id: str | None = None) -> Completion:
+        budget = self.settings.max_cost_usd
+        if budget is not None and self.usage.cost_usd >= budget:
+            raise BudgetExceeded(f"max_cost_usd {budget:g} reached; not started", paper_id=paper_id)
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            hinted = getattr(exc, "retry_after", None)
+            if hinted is not None:
+                return min(float(hinted), MAX_SERVER_WAIT)
+            return float(wait_exponential_jitter(initial=1, max=60, jitter=1)(state))
+
+        retrying = AsyncRetrying(stop=stop_after_attempt(self.settings.max_retries + 1), wait=wait,
+                                 retry=retry_if_exception_type(_Retryable), sleep=self._sleep, reraise=True,
+                                 before_sleep=self._count_retry)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._once(messages, self._request_args(schema, mode), max_tokens, paper_id)
+        except _Retryable as exc:
+            raise LLMError(f"{exc} (gave up after {self.settings.max_retries + 1} attempts)",
+                           paper_id=paper_id, status=exc.status) from None
+        raise AssertionError("unreachable")
+
+
+class ModeLadder:
+    """The structured-output mode in use; `auto` steps down once per refusal and stays there."""
+
+    def __init__(self, configured: str) -> None:
+        self.fixed = configured != "auto"
+        self.index = MODES.index(configured) if self.fixed else 0  # type: ignore[arg-type]
+
+    @property
+    def mode(self) -> StructuredMode:
+        return MODES[self.index]
+
+    def step_down(self, failed: StructuredMode) -> bool:
+        """Move below `failed` (if nobody did already); False when there is nowhere to go."""
+        if self.fixed:
+            return False
+        if MODES[self.index] == failed:
+            if self.index == len(MODES) - 1:
+                return False
+            self.index += 1
+            log.warning("structured output %r refused by the provider; using %r from now on", failed, self.mode)
+        return True
+
+
+@dataclass
+class Answer:
+    summary: Any
+    attempts: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class SummaryEngine:
+    """Ask, validate, re-ask with the error; only validated answers come out."""
+
+    def __init__(self, client: ChatClient, prompts: PromptSet, ladder: ModeLadder | None = None) -> None:
+        self.client = client
+        self.prompts = prompts
+        self.settings = client.settings
+        self.ladder = ladder or ModeLadder(self.settings.structured_output)
+
+    async def ask(self, messages: list[dict[str, Any]], check: Callable[[str | None], Any],
+                  paper_id: str | None = None) -> Answer:
+        messages = list(messages)
+        max_tokens = self.settings.max_tokens
+        answer = Answer(summary=None, attempts=0)
+        while answer.attempts < self.settings.max_attempts:
+            mode = self.ladder.mode
+            try:
+                done = await self.client.create(messages, self.prompts.schema, mode, max_tokens, paper_id)
+            except ModeRejected as exc:
+                if not self.ladder.step_down(mode):
+                    raise
+                answer.errors.append(str(exc))
+                continue
+            answer.attempts += 1
+            answer.prompt_tokens += done.prompt_tokens
+            answer.completion_tokens += done.completion_tokens
+            if done.finish_reason == "length":
+                answer.errors.append(f"answer cut off at max_tokens={max_tokens}")
+                max_tokens = min(max_tokens * 2, self.settings.max_tokens_ceiling)
+                continue
+            if not (done.text or "").strip() and mode in ("json_schema", "tools") and self.ladder.step_down(mode):
+                answer.errors.append(f"empty answer in {mode} mode")
+                continue
+            try:
+                answer.summary = check(done.text)
+                return answer
+            except AnswerInvalid as exc:
+                answer.errors.append(str(exc))
+                messages += [{"role": "assistant", "content": done.text or ""},
+                             {"role": "user", "content": f"Your answer was rejected: {exc}. "
+                                                         "Answer again with the corrected JSON object only."}]
+        raise AnswerRejected(f"no valid answer after {answer.attempts} attempts: {answer.errors[-1]}",
+                             paper_id=paper_id)
+
+    async def summarize(self, paper: Any) -> Answer:
+        language = self.settings.language
+        messages = self.prompts.messages(language=language, title=paper.title, abstract=paper.abstract)
+        return await self.ask(
+            messages,
+            lambda text: validate_answer(text, paper.abstract, language, self.settings.min_target_ratio),
+            paper_id=paper.id,
+        )

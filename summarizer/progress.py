@@ -1,0 +1,65 @@
+"""What a run shows while it works: a progress bar on a terminal, plain lines for cron and CI."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from summarizer.pipeline import Progress
+
+
+class PlainProgress:
+    """One log line at most every `every` seconds (and at the end): readable in a cron mail."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        self.every = every
+        self._last = 0.0
+        self.last: Progress | None = None
+
+    def __call__(self, p: Progress) -> None:
+        self.last = p
+        now = time.monotonic()
+        if now - self._last >= self.every:
+            self._last = now
+            print(line(p), file=sys.stderr, flush=True)
+
+    def close(self, p: Progress | None) -> None:
+        if p is not None:
+            print(line(p), file=sys.stderr, flush=True)
+
+
+def line(p: Progress) -> str:
+    u = p.usage
+    total = f"{p.fetched}" + ("+" if p.fetching else "")
+    return (f"papers {p.done + p.failed}/{total} (cached {p.cached}, failed {p.failed}) "
+            f"requests {u.requests} tokens {u.prompt_tokens + u.completion_tokens} cost ${u.cost_usd:.4f}")
+
+
+class RichProgress:
+    """A live bar: papers done of those fetched so far, with tokens and cost."""
+
+    def __init__(self) -> None:
+        from rich import progress as rp
+
+        self._bar = rp.Progress(rp.TextColumn("summarizing"), rp.BarColumn(), rp.MofNCompleteColumn(),
+                                rp.TextColumn("{task.fields[info]}"), rp.TimeElapsedColumn(), transient=False)
+        self._task: Any = self._bar.add_task("papers", total=None, info="")
+        self._bar.start()
+        self.last: Progress | None = None
+
+    def __call__(self, p: Progress) -> None:
+        self.last = p
+        u = p.usage
+        info = (f"cached {p.cached} failed {p.failed} tokens {u.prompt_tokens + u.completion_tokens} "
+                f"${u.cost_usd:.4f}")
+        self._bar.update(self._task, completed=p.done + p.failed, total=None if p.fetching else p.fetched, info=info)
+
+    def close(self, p: Progress | None) -> None:
+        self._bar.stop()
+
+
+def make_progress(quiet: bool) -> Any:
+    if quiet:
+        return None
+    return RichProgress() if sys.stderr.isatty() else PlainProgress()

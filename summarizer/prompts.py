@@ -1,0 +1,56 @@
+"""Prompt templates (files in `prompts/`, not Python strings) and the prompt version.
+
+The version is a hash of the template texts and the answer schema: it is part of every cache
+key, so editing a prompt invalidates exactly the results it produced, and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from summarizer.models import SUMMARY_FIELDS
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+SUMMARY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {name: {"type": "string"} for name in SUMMARY_FIELDS},
+    "required": list(SUMMARY_FIELDS),
+    "additionalProperties": False,
+}
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    """A system and a user template plus the JSON schema the answer must follow."""
+
+    name: str
+    system: str
+    user: str
+    schema: dict[str, Any]
+
+    @classmethod
+    def load(cls, name: str = "summary", directory: Path = PROMPTS_DIR,
+             schema: dict[str, Any] | None = None) -> PromptSet:
+        return cls(
+            name=name,
+            system=(directory / f"{name}.system.txt").read_text(encoding="utf-8"),
+            user=(directory / f"{name}.user.txt").read_text(encoding="utf-8"),
+            schema=schema if schema is not None else SUMMARY_SCHEMA,
+        )
+
+    @property
+    def version(self) -> str:
+        blob = json.dumps([self.system, self.user, self.schema], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+    def messages(self, **values: str) -> list[dict[str, str]]:
+        return [
+            {"role": "system", "content": Template(self.system).safe_substitute(values).strip()},
+            {"role": "user", "content": Template(self.user).safe_substitute(values).strip()},
+        ]

@@ -1,0 +1,84 @@
+"""The settings every stage takes, as pydantic models: one per config section.
+
+They are plain data (no I/O); `config.py` reads them from TOML and the environment. Unknown keys
+are refused so a typo is an error naming the key, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+StructuredMode = Literal["json_schema", "tools", "json_object", "text"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ArxivSettings(_Section):
+    categories: list[str] = Field(default_factory=lambda: ["cs.IR", "cs.AI", "cs.LG"], min_length=1)
+    include_cross_lists: bool = True
+    api_url: str = "https://export.arxiv.org/api/query"
+    rss_url: str | None = None  # default: https://rss.arxiv.org/rss/<categories joined by +>
+    use_rss: bool = True
+    page_size: int = Field(200, ge=1, le=2000)
+    id_batch_size: int = Field(100, ge=1, le=2000)
+    delay_seconds: float = Field(3.0, ge=0)
+    timeout_seconds: float = Field(30.0, gt=0)
+    rss_timeout_seconds: float = Field(10.0, gt=0)
+    max_retries: int = Field(4, ge=0)
+    lookback_listings: int = Field(2, ge=0)
+
+    def feed_url(self) -> str:
+        return self.rss_url or "https://rss.arxiv.org/rss/" + "+".join(self.categories)
+
+
+class Price(_Section):
+    input: float = Field(ge=0, description="USD per million input tokens")
+    output: float = Field(ge=0, description="USD per million output tokens")
+
+
+class LLMSettings(_Section):
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    model: str
+    language: str = "Chinese"
+    temperature: float | None = Field(None, ge=0, le=2)
+    max_tokens: int = Field(2048, ge=16)
+    max_tokens_ceiling: int = Field(8192, ge=16)
+    timeout_seconds: float = Field(120.0, gt=0)
+    max_concurrency: int = Field(8, ge=1)
+    rpm: int | None = Field(None, ge=1)
+    tpm: int | None = Field(None, ge=1)
+    structured_output: Literal["auto", "json_schema", "tools", "json_object", "text"] = "auto"
+    max_attempts: int = Field(3, ge=1)
+    max_retries: int = Field(6, ge=0)
+    min_target_ratio: float = Field(0.5, ge=0, le=1)
+    extra_headers: dict[str, str] = Field(default_factory=dict)
+    extra_body: dict[str, object] = Field(default_factory=dict)
+    max_cost_usd: float | None = Field(None, gt=0)
+    prices: dict[str, Price] = Field(default_factory=dict)
+
+
+class PathSettings(_Section):
+    cache_dir: str = "~/.cache/summarizer"
+    output_dir: str = "digests"
+
+
+class TranslateSettings(_Section):
+    glossary: str | None = None
+    context_tokens: int = Field(3000, ge=64)
+    batch_poll_seconds: float = Field(30.0, gt=0)
+    batch_max_requests: int = Field(50_000, ge=1, le=50_000)
+    batch_max_bytes: int = Field(200_000_000, ge=1024, le=200_000_000)
+    batch_max_retries: int = Field(2, ge=0)
+
+
+class Settings(_Section):
+    arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
+    llm: LLMSettings
+    paths: PathSettings = Field(default_factory=PathSettings)
+    translate: TranslateSettings = Field(default_factory=TranslateSettings)
