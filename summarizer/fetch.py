@@ -216,7 +216,7 @@ class ArxivFetcher:
     async def _page(self, params: dict[str, str], first_page: bool) -> _Page:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_retries + 1),
-            wait=_backoff(wait_exponential_jitter(initial=2, max=60, jitter=1)),
+            wait=_backoff(wait_exponential_jitter(multiplier=2, max=60, jitter=1)),
             retry=retry_if_exception_type(_Transient),
             sleep=self._sleep,
             reraise=True,

@@ -1,9 +1,9 @@
 """Which papers belong to arXiv's listing of a given date: pure date arithmetic.
 
 Listing D (Monday to Friday) holds the papers first submitted between 14:00 US-Eastern on the
-business day before D's end day and 14:00 on that end day, the day before D (Friday for a
-Monday). It is announced at 20:00 US-Eastern on that end day. Everything is computed in
-America/New_York, so daylight saving switches move the UTC times, not the listing.
+business day before D's end day and 14:00 on that end day, the business day before D (Friday for a
+Monday). It is announced at 20:00 US-Eastern the evening before D (Sunday for Monday).
+Everything is computed in America/New_York, so daylight saving switches move the UTC times, not the listing.
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ def lookback_window(day: date, previous: int) -> tuple[datetime, datetime]:
 
 
 def announced_at(day: date) -> datetime:
+    """Listings are announced at 20:00 US-Eastern the evening before (Sunday for Monday's)."""
     check_listing_date(day)
-    return _eastern(previous_business_day(day), ANNOUNCE)
+    return _eastern(day - timedelta(days=1), ANNOUNCE)
 
 
 def newest_listing(now: datetime) -> date:

@@ -204,7 +204,7 @@ class ChatClient:
             hinted = getattr(exc, "retry_after", None)
             if hinted is not None:
                 return min(float(hinted), MAX_SERVER_WAIT)
-            return float(wait_exponential_jitter(initial=1, max=60, jitter=1)(state))
+            return float(wait_exponential_jitter(multiplier=1, max=60, jitter=1)(state))
 
         retrying = AsyncRetrying(stop=stop_after_attempt(self.settings.max_retries + 1), wait=wait,
                                  retry=retry_if_exception_type(_Retryable), sleep=self._sleep, reraise=True,

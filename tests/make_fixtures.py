@@ -10,8 +10,8 @@ category, one submitted the day before the window.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from html import escape
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from lxml import etree
@@ -21,7 +21,7 @@ from summarizer.models import Paper
 from summarizer.replay import ARXIV_NS, ATOM_NS, atom_feed, error_feed
 
 ROOT = Path(__file__).resolve().parents[1]
-WINDOW_START = datetime(2025, 12, 22, 19, 0, tzinfo=timezone.utc)
+WINDOW_START = datetime(2025, 12, 22, 19, 0, tzinfo=UTC)
 CROSS = {"cs.AI": ["cs.LG", "cs.CL"], "cs.IR": ["cs.AI", "cs.LG"]}
 
 

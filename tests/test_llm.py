@@ -1,0 +1,166 @@
+"""The summary engine against a loopback OpenAI-compatible endpoint injecting every fault."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer.cache import SummaryCache, summary_key
+from summarizer.errors import AnswerRejected, AuthError, BudgetExceeded
+from summarizer.llm import ChatClient, SummaryEngine, server_wait
+from summarizer.models import Entry
+from summarizer.prompts import PROMPTS_DIR, PromptSet
+from summarizer.settings import LLMSettings, Price
+from tests.fakes import FakeServer
+
+KEY = "sk-test-0123456789-SECRET"
+FAULTS = ["429", "500", "timeout", "half_json", "english", "length", "empty", "fenced", "no_usage"]
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as srv:
+        srv.state.api_key = KEY
+        yield srv
+
+
+def engine(server: FakeServer, sleeps: Sleeps, **overrides: Any) -> SummaryEngine:
+    settings = LLMSettings(base_url=f"{server.url}/v1", api_key=KEY, model="fake-model", timeout_seconds=0.3,
+                           **overrides)
+    return SummaryEngine(ChatClient(settings, sleep=sleeps), PromptSet.load())
+
+
+def summarize_all(eng: SummaryEngine, entries: list[Entry], concurrency: int = 8, then: list[Entry] | None = None
+                  ) -> list[Any]:
+    """Summaries (or the exceptions) of `entries`, then of `then` once those are done, in one event loop."""
+    async def go() -> list[Any]:
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(entry: Entry) -> Any:
+            async with gate:
+                try:
+                    return (await eng.summarize(entry.paper)).summary
+                except Exception as exc:  # collected for the assertions
+                    return exc
+
+        first = await asyncio.gather(*(one(e) for e in entries))
+        return first + list(await asyncio.gather(*(one(e) for e in then or [])))
+
+    return asyncio.run(go())
+
+
+def test_a_third_of_first_answers_faulty_and_every_summary_still_exact(
+        server: FakeServer, sample_entries: list[Entry]) -> None:
+    injected = []
+    for i, entry in enumerate(sample_entries):
+        if i % 3 == 0:
+            injected.append(FAULTS[(i // 3) % len(FAULTS)])
+            server.state.llm_faults[entry.paper.title] = [injected[-1]]
+    sleeps = Sleeps()
+    eng = engine(server, sleeps)
+    results = summarize_all(eng, sample_entries)
+    assert results == [e.summary for e in sample_entries]
+    usage = eng.client.usage
+    assert usage.retries >= 3 and 3.0 in sleeps.calls  # 429/500/timeout retried, Retry-After honoured
+    # a fenced answer or one without `usage` is accepted as it is; every other fault costs one more request
+    assert usage.requests == 38 + sum(1 for f in injected if f not in ("fenced", "no_usage"))
+    assert usage.prompt_tokens > 0 and usage.completion_tokens > 0
+
+
+def test_finish_reason_length_is_asked_again_with_more_tokens(server: FakeServer, sample_entries: list[Entry]) -> None:
+    entry = sample_entries[0]
+    server.state.llm_faults[entry.paper.title] = ["length"]
+    assert summarize_all(engine(server, Sleeps(), max_tokens=1000), [entry]) == [entry.summary]
+    assert [r.body["max_tokens"] for r in server.state.requests("chat")] == [1000, 2000]  # type: ignore[index]
+
+
+def test_invalid_answer_is_re_asked_with_the_error(server: FakeServer, sample_entries: list[Entry]) -> None:
+    entry = sample_entries[1]
+    server.state.llm_faults[entry.paper.title] = ["english"]
+    assert summarize_all(engine(server, Sleeps()), [entry]) == [entry.summary]
+    second = server.state.requests("chat")[1].body
+    assert second is not None and "not written in Chinese" in second["messages"][-1]["content"]
+    assert second["messages"][-2]["role"] == "assistant"
+
+
+def test_always_invalid_stops_after_max_attempts(server: FakeServer, sample_entries: list[Entry]) -> None:
+    entry = sample_entries[2]
+    server.state.llm_faults[entry.paper.title] = ["english"] * 5
+    [result] = summarize_all(engine(server, Sleeps(), max_attempts=3), [entry])
+    assert isinstance(result, AnswerRejected) and result.paper_id == entry.paper.id
+    assert len(server.state.requests("chat")) == 3
+
+
+def test_json_schema_refused_falls_back_to_tools_and_remembers(server: FakeServer,
+                                                                sample_entries: list[Entry]) -> None:
+    server.state.reject_modes = {"json_schema"}
+    eng = engine(server, Sleeps())
+    results = summarize_all(eng, sample_entries[:1], then=sample_entries[1:6])
+    assert results == [e.summary for e in sample_entries[:6]]
+    bodies = [r.body for r in server.state.requests("chat")]
+    assert sum(1 for b in bodies if b and "response_format" in b) == 1
+    assert all(b and b.get("tools") for b in bodies[1:])  # tool-call answers from then on
+    assert eng.ladder.mode == "tools"
+
+
+def test_down_to_json_object_and_text(server: FakeServer, sample_entries: list[Entry]) -> None:
+    server.state.reject_modes = {"json_schema", "tools", "json_object"}
+    eng = engine(server, Sleeps())
+    assert summarize_all(eng, sample_entries[:3], concurrency=1) == [e.summary for e in sample_entries[:3]]
+    assert eng.ladder.mode == "text"
+
+
+def test_wrong_key_stops_the_whole_run(server: FakeServer, sample_entries: list[Entry]) -> None:
+    server.state.api_key = "sk-the-right-one"
+    results = summarize_all(engine(server, Sleeps()), sample_entries, concurrency=4)
+    assert all(isinstance(r, AuthError) for r in results)
+    assert len(server.state.requests("chat")) <= 4  # only those already in flight
+    assert KEY not in str(results[0])
+
+
+def test_budget_stops_new_requests(server: FakeServer, sample_entries: list[Entry]) -> None:
+    prices = {"fake-model": Price(input=1000.0, output=1000.0)}  # 1000 tokens cost $1
+    results = summarize_all(engine(server, Sleeps(), prices=prices, max_cost_usd=2.5), sample_entries, concurrency=1)
+    assert [r for r in results if not isinstance(r, Exception)] == [e.summary for e in sample_entries[:3]]
+    assert all(isinstance(r, BudgetExceeded) for r in results[3:])
+    assert len(server.state.requests("chat")) == 3
+
+
+def test_cache_hit_makes_no_request_and_prompt_edit_invalidates(tmp_path: Path, server: FakeServer,
+                                                               sample_entries: list[Entry]) -> None:
+    paper = sample_entries[0].paper
+    prompts = PromptSet.load()
+    cache = SummaryCache(tmp_path)
+    key = summary_key(paper, prompts.version, "fake-model", "Chinese")
+    cache.put_summary(key, sample_entries[0].summary, "fake-model", {"prompt_tokens": 1, "completion_tokens": 1})
+    assert cache.get_summary(key) == sample_entries[0].summary
+    assert KEY not in repr(cache.get(key))
+    edited_dir = tmp_path / "prompts"
+    shutil.copytree(PROMPTS_DIR, edited_dir)
+    (edited_dir / "summary.system.txt").write_text(prompts.system + "\nBe brief.\n")
+    edited = PromptSet.load(directory=edited_dir)
+    assert edited.version != prompts.version
+    assert cache.get_summary(summary_key(paper, edited.version, "fake-model", "Chinese")) is None
+    assert cache.get_summary(summary_key(paper, prompts.version, "other-model", "Chinese")) is None
+    cache.close()
+    assert server.state.log == []
+
+
+def test_server_wait_headers() -> None:
+    assert server_wait({"retry-after": "3"}) == 3.0
+    assert server_wait({"retry-after-ms": "250"}) == 0.25
+    assert server_wait({"x-ratelimit-reset-requests": "1s", "x-ratelimit-reset-tokens": "6m0s"}) == 360.0
+    assert server_wait({}) is None
