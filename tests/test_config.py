@@ -1,0 +1,36 @@
+"""Config loading: the example documents every key and loads; env overrides secrets; errors name keys."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from summarizer.config import config_path, settings_from_mapping
+from summarizer.errors import ConfigError
+from summarizer.settings import Settings
+from tests.conftest import ROOT
+
+
+def test_example_documents_every_key_and_loads() -> None:
+    text = (ROOT / "config.example.toml").read_text()
+    settings = settings_from_mapping(tomllib.loads(text), env={})
+    assert settings.llm.model and settings.arxiv.categories == ["cs.IR", "cs.AI", "cs.LG"]
+    for name, section in Settings.model_fields.items():
+        assert f"[{name}]" in text
+        for key in section.annotation.model_fields:  # type: ignore[union-attr]
+            assert key in text, f"{name}.{key} is not documented in config.example.toml"
+
+
+def test_environment_overrides_the_file_secret() -> None:
+    file = {"llm": {"model": "m", "api_key": "from-file"}}
+    settings = settings_from_mapping(file, env={"OPENAI_API_KEY": "sk-env-7f3a"})
+    assert settings.llm.api_key is not None and settings.llm.api_key.get_secret_value() == "sk-env-7f3a"
+    assert "sk-env-7f3a" not in repr(settings.llm)
+
+
+def test_errors_name_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"arxiv.page_size: .*2000"):
+        settings_from_mapping({"arxiv": {"page_size": 5000}, "llm": {"model": "m"}}, env={})
+    with pytest.raises(ConfigError, match="SUMMARIZER_CONFIG"):
+        config_path(None, env={})
