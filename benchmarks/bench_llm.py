@@ -36,7 +36,7 @@ def run(faulty: bool) -> None:
             for i, e in enumerate(entries):
                 if i % 3 == 0:
                     server.state.llm_faults[e.paper.title] = [FAULTS[(i // 3) % len(FAULTS)]]
-        settings = LLMSettings(base_url=f"{server.url}/v1", api_key="bench", model="bench", timeout_seconds=0.3,
+        settings = LLMSettings(base_url=f"{server.url}/v1", api_key="bench", model="bench", timeout_seconds=1.0,
                                max_concurrency=8)
         engine = SummaryEngine(ChatClient(settings, sleep=no_sleep), PromptSet.load())
 

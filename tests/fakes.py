@@ -124,8 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(503, b"busy", "text/plain", {"Retry-After": "2"})
         elif fault == "500":
             self._send(500, b"oops", "text/plain")
-        elif fault == "timeout":
-            time.sleep(0.6)
+        elif fault == "timeout":  # longer than the tests' client timeout, with room for a loaded machine
+            time.sleep(1.2)
             self._send(503, b"late", "text/plain")
         elif fault == "malformed":
             half = b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><entry>"
@@ -186,7 +186,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "500":
             self._json(500, {"error": {"message": "server error"}})
         elif fault == "timeout":
-            time.sleep(0.5)
+            time.sleep(1.6)
             self._json(200, chat_completion(body, good))
         elif fault == "half_json":
             self._json(200, chat_completion(body, good[: len(good) // 2]))
@@ -204,6 +204,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, data)
         else:
             self._json(200, chat_completion(body, good))
+
+
+class Sleeps:
+    """An injected sleep that records what it was asked to wait and returns at once."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
 
 
 class FakeServer:

@@ -14,18 +14,9 @@ from summarizer.errors import ArxivAPIError, FetchError, InvalidPaperIdError
 from summarizer.fetch import ArxivFetcher, parse_rss
 from summarizer.models import Paper, parse_arxiv_id
 from summarizer.settings import ArxivSettings
-from tests.fakes import FIXTURES, FakeServer
+from tests.fakes import FIXTURES, FakeServer, Sleeps
 
 DAY = date(2025, 12, 24)
-SAMPLE_IDS = None
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
 
 
 @pytest.fixture
@@ -36,7 +27,7 @@ def server() -> AsyncIterator[FakeServer]:
 
 def fetcher(server: FakeServer, client: httpx.AsyncClient, sleeps: Sleeps, **overrides: object) -> ArxivFetcher:
     settings = ArxivSettings(categories=["cs.IR", "cs.AI", "cs.LG"], api_url=f"{server.url}/api/query",
-                             rss_url=f"{server.url}/rss/cs.IR+cs.AI", timeout_seconds=0.3, delay_seconds=3,
+                             rss_url=f"{server.url}/rss/cs.IR+cs.AI", timeout_seconds=0.5, delay_seconds=3,
                              **overrides)  # type: ignore[arg-type]
     return ArxivFetcher(settings, client, sleep=sleeps)
 
@@ -127,7 +118,7 @@ def test_a_connection_that_never_answers_is_an_error_not_a_hang(server: FakeServ
     async def go(client: httpx.AsyncClient) -> list[Paper]:
         return [p async for p in fetcher(server, client, sleeps, max_retries=2).listing(DAY)]
 
-    with pytest.raises(FetchError, match="did not answer within 0.3 s"):
+    with pytest.raises(FetchError, match="did not answer within 0.5 s"):
         run(go)
 
 

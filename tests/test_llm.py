@@ -16,18 +16,10 @@ from summarizer.llm import ChatClient, SummaryEngine, server_wait
 from summarizer.models import Entry
 from summarizer.prompts import PROMPTS_DIR, PromptSet
 from summarizer.settings import LLMSettings, Price
-from tests.fakes import FakeServer
+from tests.fakes import FakeServer, Sleeps
 
 KEY = "sk-test-0123456789-SECRET"
 FAULTS = ["429", "500", "timeout", "half_json", "english", "length", "empty", "fenced", "no_usage"]
-
-
-class Sleeps:
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
 
 
 @pytest.fixture
@@ -38,7 +30,7 @@ def server() -> Iterator[FakeServer]:
 
 
 def engine(server: FakeServer, sleeps: Sleeps, **overrides: Any) -> SummaryEngine:
-    settings = LLMSettings(base_url=f"{server.url}/v1", api_key=KEY, model="fake-model", timeout_seconds=0.3,
+    settings = LLMSettings(base_url=f"{server.url}/v1", api_key=KEY, model="fake-model", timeout_seconds=1.0,
                            **overrides)
     return SummaryEngine(ChatClient(settings, sleep=sleeps), PromptSet.load())
 
