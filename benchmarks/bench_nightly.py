@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import copy
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from summarizer.pipeline import Services, run_nightly  # noqa: E402
-from summarizer.replay import ATOM_CONTENT_TYPE, ArxivArchive, chat_completion  # noqa: E402
+from summarizer.replay import ATOM_CONTENT_TYPE, ArxivArchive, chat_completion, title_of  # noqa: E402
 from summarizer.settings import ArxivSettings, LLMSettings, PathSettings, Settings  # noqa: E402
 
 DAY = date(2025, 12, 24)
@@ -56,7 +55,6 @@ def synthetic_archive(n: int) -> tuple[ArxivArchive, dict[str, dict[str, str]]]:
 
 async def one_run(n: int, latency: float, concurrency: int, trace_memory: bool = False) -> dict[str, float]:
     archive, answers = synthetic_archive(n)
-    title_re = re.compile(r"^Title: (.*)$", re.MULTILINE)
 
     def arxiv(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=archive.page(dict(request.url.params)),
@@ -65,8 +63,8 @@ async def one_run(n: int, latency: float, concurrency: int, trace_memory: bool =
     async def llm(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(latency)
         body = json.loads(request.content)
-        title = title_re.search(body["messages"][1]["content"]).group(1)  # type: ignore[union-attr]
-        return httpx.Response(200, json=chat_completion(body, json.dumps(answers[title], ensure_ascii=False)))
+        answer = answers[title_of(body) or ""]
+        return httpx.Response(200, json=chat_completion(body, json.dumps(answer, ensure_ascii=False)))
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(

@@ -297,7 +297,7 @@ class SummaryEngine:
 
     async def summarize(self, paper: Any) -> Answer:
         language = self.settings.language
-        messages = self.prompts.messages(language=language, title=paper.title, abstract=paper.abstract)
+        messages = self.prompts.messages(language=language, id=paper.id, title=paper.title, abstract=paper.abstract)
         return await self.ask(
             messages,
             lambda text: validate_answer(text, paper.abstract, language, self.settings.min_target_ratio),

@@ -133,13 +133,19 @@ class RecordedAnswers:
         return cls(answers)
 
     def answer_for(self, body: Mapping[str, Any]) -> dict[str, str] | None:
-        for message in body.get("messages", []):
-            content = message.get("content")
-            if message.get("role") == "user" and isinstance(content, str):
-                found = _TITLE_LINE.search(content)
-                if found and found.group(1) in self.answers:
-                    return dict(self.answers[found.group(1)])
-        return None
+        title = title_of(body)
+        return dict(self.answers[title]) if title in self.answers else None
+
+
+def title_of(body: Mapping[str, Any]) -> str | None:
+    """The paper title a chat request asks about (the `Title:` line of its first user message)."""
+    for message in body.get("messages", []):
+        content = message.get("content")
+        if message.get("role") == "user" and isinstance(content, str):
+            found = _TITLE_LINE.search(content)
+            if found:
+                return found.group(1)
+    return None
 
 
 def chat_completion(body: Mapping[str, Any], content: str, finish_reason: str = "stop",

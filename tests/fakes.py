@@ -23,6 +23,7 @@ from summarizer.replay import (
     atom_feed,
     chat_completion,
     error_feed,
+    title_of,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -168,8 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
                                        "type": "invalid_request_error", "param": "response_format"}})
             return
         answer = state.answers.answer_for(body)
-        title = next((m["content"].split("\n", 1)[0].removeprefix("Title: ") for m in body["messages"]
-                      if m["role"] == "user"), "")
+        title = title_of(body) or ""
         if answer is None:
             self._json(404, {"error": {"message": "no recording"}})
             return

@@ -223,3 +223,25 @@ def test_help_is_fast_and_explains() -> None:
     done = cli("--help")
     assert done.returncode == 0 and "nightly" in done.stdout and "demo" in done.stdout
     assert time.monotonic() - started < 5  # the 0.5 s target is measured in benchmarks/
+
+
+def test_sigterm_stops_cleanly_and_a_re_run_completes(tmp_path: Path, server: FakeServer) -> None:
+    server.state.llm_latency = 0.15
+    cfg = write_config(tmp_path, server, concurrency=4)
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    proc = subprocess.Popen([sys.executable, "-m", "summarizer", "nightly", "--config", str(cfg), "--date",
+                             "2025-12-24"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while chat_count(server) < 8 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "stopped by a signal" in stderr and "Traceback" not in stderr
+    stopped_at = chat_count(server)
+    assert stopped_at < 38  # no new requests after the signal
+    assert not (tmp_path / "out" / "2025-12-24.md").exists()
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24")
+    assert done.returncode == 0, done.stderr
+    assert chat_count(server) == 38  # in-flight requests finished and were cached: nothing repeated
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
