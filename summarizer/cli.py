@@ -209,6 +209,99 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def _batch_status_printer(args: argparse.Namespace) -> Callable[[list[Any]], None]:
+    def show(batches: list[Any]) -> None:
+        for b in batches:
+            counts = b.request_counts
+            done = f" {counts.completed + counts.failed}/{counts.total}" if counts else ""
+            _info(args, f"batch {b.id}: {b.status}{done}")
+
+    return show
+
+
+def _finish_translate(args: argparse.Namespace, result: Any) -> int:
+    if result.status == "submitted":
+        _info(args, f"submitted batch job {result.job_id}; follow it with `summarizer batch status {result.job_id}` "
+                    f"and finish with `summarizer batch collect {result.job_id}` (or re-run this command)")
+        return 0
+    for key, reason in list(result.failures.items())[:20]:
+        print(f"summarizer: failed: {key[:24]}: {reason}", file=sys.stderr)
+    _info(args, f"{result.records} records, {result.pieces} texts ({result.todo} not cached): {result.requests} sync "
+                f"requests, {result.prompt_tokens + result.completion_tokens} tokens, ${result.cost_usd:.4f}"
+                + (f"; wrote {', '.join(str(p) for p in result.written)}" if result.written else ""))
+    if result.status != "done":
+        print(f"summarizer: error: {len(result.failures)} texts could not be translated; nothing written "
+              "(re-run to retry only those)", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _run_translate_job(args: argparse.Namespace, settings: Settings, job: Any, wait_for_results: bool) -> int:
+    from summarizer.translate import run_translate
+
+    async def run(stop: asyncio.Event) -> Any:
+        return await run_translate(settings, job, wait_for_results=wait_for_results, stop=stop,
+                                   on_status=_batch_status_printer(args))
+
+    return _finish_translate(args, asyncio.run(_with_signals(run)))
+
+
+def _cmd_translate(args: argparse.Namespace) -> int:
+    from summarizer.translate import TranslateJob, language_code, parse_fields
+
+    settings = _load(args)
+    fields = parse_fields(args.fields)
+    language = args.to or settings.llm.language
+    output_dir = Path(settings.paths.output_dir).expanduser()
+    if args.date:
+        records = output_dir / f"{args.date.isoformat()}.jsonl"
+        out = args.out or str(output_dir / f"{args.date.isoformat()}.{language_code(language)}.jsonl")
+    elif args.records and args.out:
+        records, out = Path(args.records), args.out
+    else:
+        raise SummarizerError("translate needs --records IN.jsonl --out OUT.jsonl, or --date YYYY-MM-DD")
+    job = TranslateJob(records_path=str(records), out=str(out), language=language, fields=fields, mode=args.mode,
+                       retry_mode=args.retry_mode, glossary=args.glossary or settings.translate.glossary,
+                       digest_day=args.date.isoformat() if args.date else None)
+    return _run_translate_job(args, settings, job, wait_for_results=not args.no_wait)
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from summarizer.batch import BatchAPI, cancel_job, load_state
+    from summarizer.llm import ChatClient
+    from summarizer.translate import TranslateJob
+
+    settings = _load(args)
+    cache_dir = Path(settings.paths.cache_dir).expanduser()
+    state = load_state(cache_dir, args.job)
+    if state is None:
+        raise SummarizerError(f"no batch job {args.job!r} under {cache_dir / 'batch-jobs'}")
+    if args.action == "collect":
+        return _run_translate_job(args, settings, TranslateJob(**state.args), wait_for_results=True)
+
+    async def run(stop: asyncio.Event) -> Any:
+        client = ChatClient(settings.llm)
+        api = BatchAPI(client.sdk)
+        try:
+            if args.action == "cancel":
+                return await cancel_job(api, cache_dir, state)
+            return [await api.retrieve(p.batch_id) for r in state.rounds for p in r.parts if p.batch_id]
+        finally:
+            await client.close()
+
+    found = asyncio.run(_with_signals(run))
+    if args.action == "cancel":
+        _info(args, f"job {state.job_id}: cancelled {len(found)} batch(es)")
+        return 0
+    print(f"job {state.job_id}: {state.status}, {len(state.rounds)} round(s), {state.args['fields']} -> "
+          f"{state.language}, {state.prompt_tokens + state.completion_tokens} tokens collected")
+    for batch in found:
+        counts = batch.request_counts
+        print(f"  batch {batch.id}: {batch.status}"
+              + (f" ({counts.completed} completed, {counts.failed} failed of {counts.total})" if counts else ""))
+    return 0
+
+
 def _info(args: argparse.Namespace, message: str) -> None:
     if not getattr(args, "quiet", False):
         print(message, file=sys.stderr)
@@ -275,6 +368,31 @@ def build_parser() -> argparse.ArgumentParser:
                          "engine and renderer. No key needed.")
     dem.add_argument("--out", default="digests", metavar="DIR", help="output directory (default: ./digests)")
     dem.set_defaults(func=_cmd_demo)
+
+    tra = sub.add_parser("translate", parents=[common, cfg], help="translate records or a digest",
+                         description="Translate fields of a records file (or of the digest of --date, which also "
+                         "writes OUTPUT_DIR/D.<lang>.md and .html). Output records are the input records plus "
+                         "'translation': {language, model, <field>: ...}, in input order. --mode batch uses the "
+                         "Batch API at half the price; its job is saved before submission, so re-running the same "
+                         "command resumes it instead of paying twice. Exit 3 when some texts still fail.")
+    tra.add_argument("--records", metavar="IN.jsonl")
+    tra.add_argument("--out", metavar="OUT.jsonl")
+    tra.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="translate the digest of this date")
+    tra.add_argument("--to", metavar="LANGUAGE", help="target language (default: [llm] language)")
+    tra.add_argument("--fields", default="title,abstract",
+                     help="comma-separated: title, abstract, tldr, motivation, method, result, conclusion "
+                     "(default: title,abstract)")
+    tra.add_argument("--mode", choices=["sync", "batch"], default="sync")
+    tra.add_argument("--retry-mode", choices=["batch", "sync"], default="batch",
+                     help="how failed batch requests are retried: a follow-up batch (default) or synchronously")
+    tra.add_argument("--no-wait", action="store_true", help="with --mode batch: submit and return")
+    tra.add_argument("--glossary", metavar="FILE", help="TOML: term = \"translation\" or \"keep\"")
+    tra.set_defaults(func=_cmd_translate)
+
+    bat = sub.add_parser("batch", parents=[common, cfg], help="status, collect or cancel a batch translation job")
+    bat.add_argument("action", choices=["status", "collect", "cancel"])
+    bat.add_argument("job", metavar="JOB")
+    bat.set_defaults(func=_cmd_batch)
     return parser
 
 

@@ -121,15 +121,19 @@ class ChatClient:
         self._sleep = sleep
         self._secret = resolve_api_key(settings)
         base_url = settings.base_url or os.environ.get("OPENAI_BASE_URL") or None
-        self._sdk = AsyncOpenAI(api_key=self._secret, base_url=base_url, max_retries=0,
+        self.sdk = AsyncOpenAI(api_key=self._secret, base_url=base_url, max_retries=0,
                                 timeout=settings.timeout_seconds,
                                 http_client=http_client,  # type: ignore[arg-type]  # openai>=3 accepts httpx clients too
                                 default_headers=settings.extra_headers or None)
 
+    async def close(self) -> None:
+        """Close the SDK's own HTTP client (an injected one belongs to the caller)."""
+        await self.sdk.close()
+
     def _scrub(self, text: str) -> str:
         return text.replace(self._secret, "***") if self._secret else text
 
-    def _request_args(self, schema: dict[str, Any], mode: StructuredMode) -> dict[str, Any]:
+    def request_args(self, schema: dict[str, Any], mode: StructuredMode) -> dict[str, Any]:
         if mode == "json_schema":
             return {"response_format": {"type": "json_schema",
                                         "json_schema": {"name": "answer", "strict": True, "schema": schema}}}
@@ -150,7 +154,7 @@ class ChatClient:
         await self.pacer.acquire(lambda: estimate_tokens(messages, self.settings.model) + max_tokens)
         self.usage.requests += 1
         try:
-            create: Any = self._sdk.chat.completions.create
+            create: Any = self.sdk.chat.completions.create
             resp = await create(
                 model=self.settings.model, messages=messages, max_tokens=max_tokens,
                 **({"temperature": self.settings.temperature} if self.settings.temperature is not None else {}),
@@ -212,11 +216,18 @@ class ChatClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._once(messages, self._request_args(schema, mode), max_tokens, paper_id)
+                    return await self._once(messages, self.request_args(schema, mode), max_tokens, paper_id)
         except _Retryable as exc:
             raise LLMError(f"{exc} (gave up after {self.settings.max_retries + 1} attempts)",
                            paper_id=paper_id, status=exc.status) from None
         raise AssertionError("unreachable")
+
+
+def reask_messages(answer: str, error: str) -> list[dict[str, Any]]:
+    """The refused answer and the reason, appended to the conversation for the next attempt."""
+    return [{"role": "assistant", "content": answer},
+            {"role": "user", "content": f"Your answer was rejected: {error}. "
+                                        "Answer again with the corrected JSON object only."}]
 
 
 class ModeLadder:
@@ -289,9 +300,7 @@ class SummaryEngine:
                 return answer
             except AnswerInvalid as exc:
                 answer.errors.append(str(exc))
-                messages += [{"role": "assistant", "content": done.text or ""},
-                             {"role": "user", "content": f"Your answer was rejected: {exc}. "
-                                                         "Answer again with the corrected JSON object only."}]
+                messages += reask_messages(done.text or "", str(exc))
         raise AnswerRejected(f"no valid answer after {answer.attempts} attempts: {answer.errors[-1]}",
                              paper_id=paper_id)
 

@@ -190,6 +190,7 @@ async def run_nightly(settings: Settings, day: date | None, services: Services,
             await asyncio.gather(*workers)
     finally:
         cache.close()
+        await summarizer.client.close()
     usage = progress.usage
     report.fetched = progress.fetched
     report.from_cache = progress.cached
@@ -251,6 +252,10 @@ async def run_paper(settings: Settings, id_text: str, services: Services, day: d
     cache = SummaryCache(Path(settings.paths.cache_dir).expanduser())
     try:
         summarizer = Summarizer(settings, services, cache)
+    except BaseException:
+        cache.close()
+        raise
+    try:
         if existing is not None:
             paper = existing.paper
         else:
@@ -263,6 +268,7 @@ async def run_paper(settings: Settings, id_text: str, services: Services, day: d
         entry = summarizer.entry(paper, summary)
     finally:
         cache.close()
+        await summarizer.client.close()
     rewritten = None
     if found and existing is not None:
         records_path = found[0]

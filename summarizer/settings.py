@@ -68,7 +68,17 @@ class PathSettings(_Section):
     output_dir: str = "digests"
 
 
+class TranslateSettings(_Section):
+    glossary: str | None = None
+    context_tokens: int = Field(3000, ge=32)
+    batch_poll_seconds: float = Field(30.0, gt=0)
+    batch_max_requests: int = Field(50_000, ge=1, le=50_000)
+    batch_max_bytes: int = Field(200_000_000, ge=1024, le=200_000_000)
+    batch_max_retries: int = Field(2, ge=0)
+
+
 class Settings(_Section):
     arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
     llm: LLMSettings
     paths: PathSettings = Field(default_factory=PathSettings)
+    translate: TranslateSettings = Field(default_factory=TranslateSettings)

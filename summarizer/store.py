@@ -62,3 +62,25 @@ def read_records(path: Path) -> list[Entry]:
             raise RecordsError(f"not JSON: {exc.msg}", line=number, path=str(path)) from None
         entries.append(record_to_entry(record, line=number, path=str(path)))
     return entries
+
+
+def read_json_lines(path: Path) -> list[dict[str, object]]:
+    """Every object of a JSON Lines file, as it is; a bad line is an error naming it."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise RecordsError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    except UnicodeDecodeError:
+        raise RecordsError("not UTF-8 text", path=str(path)) from None
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise RecordsError(f"not JSON: {exc.msg}", line=number, path=str(path)) from None
+        if not isinstance(row, dict):
+            raise RecordsError("a record must be a JSON object", line=number, path=str(path))
+        rows.append(row)
+    return rows

@@ -151,3 +151,53 @@ def validate_answer(text: str | None, abstract: str, language: str, threshold: f
         return Summary(**fields)
     except ValidationError as exc:  # pragma: no cover - validate_fields already enforces the schema
         raise AnswerInvalid(str(exc)) from None
+
+
+# What a translation must carry over unchanged: math, URLs, code spans and numbers.
+PRESERVED = re.compile(
+    r"\$\$.+?\$\$|\$[^$\n]+?\$|\\\(.+?\\\)|\\\[.+?\\\]"  # LaTeX math
+    r"|https?://[^\s)\]}>\"'，。）]+"  # URLs
+    r"|`[^`\n]+`"  # code spans
+    r"|(?<![\w.])[+\-−]?\d+(?:[.,]\d+)*(?:%|x|×)?(?![\w])",  # numbers: 65.25, +12.94, 1.8x, 15%
+    re.DOTALL,
+)
+
+
+def preserved_spans(text: str) -> list[str]:
+    """The spans of `text` that a translation must reproduce exactly, outermost first."""
+    return list(dict.fromkeys(m.group(0).rstrip(".,;:") for m in PRESERVED.finditer(text)))
+
+
+def check_preserved(source: str, translation: str) -> None:
+    missing = [span for span in preserved_spans(source) if span not in translation]
+    if missing:
+        shown = ", ".join(repr(s) for s in missing[:5])
+        raise AnswerInvalid(f"the translation changed or dropped {shown}; copy these exactly as in the source")
+
+
+def check_glossary(source: str, translation: str, glossary: dict[str, str]) -> None:
+    for term, fixed in glossary.items():
+        if re.search(rf"(?<![\w]){re.escape(term)}(?![\w])", source):
+            wanted = term if fixed.lower() == "keep" else fixed
+            if wanted not in translation:
+                raise AnswerInvalid(f"the glossary requires {term!r} to appear as {wanted!r}")
+
+
+def validate_translation(text: str | None, source: str, language: str, threshold: float,
+                         glossary: dict[str, str]) -> str:
+    """The translated text from a `{"translation": ...}` answer, checked, or `AnswerInvalid`."""
+    data = extract_json_object(text)
+    if not isinstance(data, dict) or set(data) != {"translation"}:
+        raise AnswerInvalid('the answer must be a JSON object with exactly one key, "translation"')
+    value = data["translation"]
+    if not isinstance(value, str) or not value.strip():
+        raise AnswerInvalid('"translation" must be a non-empty string')
+    value = value.strip()
+    ratio = language_ratio(value, language)
+    # A short name ("HiGeMine", "BitRL-Light") stays as it is in any language: too little text to judge.
+    judged = len(_CJK.findall(value)) + len(_WORD.findall(value)) >= 4
+    if judged and ratio is not None and ratio < threshold:
+        raise AnswerInvalid(f"the translation is not written in {language}; write it in {language}")
+    check_preserved(source, value)
+    check_glossary(source, value, glossary)
+    return value

@@ -7,6 +7,7 @@ same `replay` functions the demo uses, and inject faults on demand. Every reques
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import defaultdict
@@ -25,6 +26,7 @@ from summarizer.replay import (
     error_feed,
     title_of,
 )
+from summarizer.validate import PRESERVED
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -43,12 +45,17 @@ class FakeState:
     archive: ArxivArchive
     answers: RecordedAnswers
     arxiv_faults: list[str] = field(default_factory=list)  # consumed one per API request
-    llm_faults: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # by title
-    always_fail: set[str] = field(default_factory=set)  # titles answered with HTTP 500 forever
+    llm_faults: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # by title or text
+    always_fail: set[str] = field(default_factory=set)  # titles (or texts) answered with HTTP 500 forever
     reject_modes: set[str] = field(default_factory=set)  # "json_schema"/"tools" refused with 400
     llm_latency: float = 0.0
     api_key: str | None = None
     rss: bytes | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    batches: dict[str, dict[str, Any]] = field(default_factory=dict)
+    batch_polls: dict[str, int] = field(default_factory=dict)
+    batch_hold: int = 1  # polls a batch stays in_progress
+    batch_end: list[str] = field(default_factory=list)  # how the next batches end: completed/expired/failed
     log: list[Logged] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -104,7 +111,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         entry = self._enter(None)
         try:
-            if entry.path.endswith("/api/query"):
+            if entry.path.startswith("/v1/files/"):
+                self._files(entry)
+            elif entry.path.startswith("/v1/batches"):
+                self._batches(entry, None)
+            elif entry.path.endswith("/api/query"):
                 self._arxiv(entry)
             elif entry.path.startswith("/rss"):
                 if self.state.rss is None:
@@ -144,11 +155,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length", 0))
-        body = json.loads(self.rfile.read(length) or b"{}")
+        self._raw = self.rfile.read(length)
+        is_json = "json" in self.headers.get("content-type", "json")
+        body = json.loads(self._raw or b"{}") if is_json else None
         entry = self._enter(body)
         try:
             if entry.path.endswith("/chat/completions"):
-                self._chat(body)
+                self._chat(body or {})
+            elif entry.path == "/v1/files":
+                self._files(entry)
+            elif entry.path.startswith("/v1/batches"):
+                self._batches(entry, body)
             else:
                 self._json(404, {"error": {"message": "unknown path"}})
         finally:
@@ -162,48 +179,181 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(401, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
                                        "code": "invalid_api_key"}})
             return
-        fmt = (body.get("response_format") or {}).get("type")
-        mode = "tools" if body.get("tools") else fmt or "text"
-        if mode in state.reject_modes:
-            self._json(400, {"error": {"message": f"This response_format type is unavailable now: {mode}",
-                                       "type": "invalid_request_error", "param": "response_format"}})
-            return
-        answer = state.answers.answer_for(body)
-        title = title_of(body) or ""
-        if answer is None:
-            self._json(404, {"error": {"message": "no recording"}})
-            return
-        if title in state.always_fail:
-            self._json(500, {"error": {"message": "internal error"}})
-            return
-        with state.lock:
-            queue = state.llm_faults.get(title) or []
-            fault = queue.pop(0) if queue else None
-        good = json.dumps(answer, ensure_ascii=False)
-        abstract = body["messages"][-1]["content"]
-        if fault == "429":
-            self._json(429, {"error": {"message": "Rate limit reached"}}, {"retry-after": "3"})
-        elif fault == "500":
-            self._json(500, {"error": {"message": "server error"}})
-        elif fault == "timeout":
+        status, data, headers, fault = answer_chat(state, body)
+        if fault == "timeout":
             time.sleep(1.6)
-            self._json(200, chat_completion(body, good))
-        elif fault == "half_json":
-            self._json(200, chat_completion(body, good[: len(good) // 2]))
-        elif fault == "english":
-            self._json(200, chat_completion(body, english_answer(abstract)))
-        elif fault == "length":
-            self._json(200, chat_completion(body, good[: len(good) // 3], finish_reason="length"))
-        elif fault == "empty":
-            self._json(200, chat_completion(body, ""))
-        elif fault == "fenced":
-            self._json(200, chat_completion(body, f"Here is the summary:\n```json\n{good}\n```\nHope it helps."))
-        elif fault == "no_usage":
-            data = chat_completion(body, good)
-            del data["usage"]
-            self._json(200, data)
+        self._json(status, data, headers)
+
+    def _files(self, entry: Logged) -> None:
+        """POST /v1/files (multipart, purpose=batch) and GET /v1/files/{id}/content."""
+        state = self.state
+        if self.command == "POST":
+            form = _multipart(self.headers.get("content-type", ""), self._raw)
+            file_id = f"file-{len(state.files) + 1}"
+            state.files[file_id] = form["file"]
+            self._json(200, {"id": file_id, "object": "file", "bytes": len(form["file"]), "created_at": 1766534400,
+                             "filename": "batch.jsonl", "purpose": form["purpose"].decode(), "status": "processed"})
+            return
+        file_id = entry.path.split("/")[3]
+        if file_id not in state.files:
+            self._json(404, {"error": {"message": "no such file"}})
+            return
+        self._send(200, state.files[file_id], "application/octet-stream")
+
+    def _batches(self, entry: Logged, body: dict[str, Any] | None) -> None:
+        state = self.state
+        parts = entry.path.rstrip("/").split("/")  # ['', 'v1', 'batches', id?, 'cancel'?]
+        if self.command == "POST" and len(parts) == 3:
+            batch_id = f"batch_{len(state.batches) + 1}"
+            state.batches[batch_id] = {
+                "id": batch_id, "object": "batch", "endpoint": body["endpoint"], "errors": None,  # type: ignore[index]
+                "input_file_id": body["input_file_id"], "completion_window": body["completion_window"],  # type: ignore[index]
+                "status": "validating", "output_file_id": None, "error_file_id": None, "created_at": 1766534400,
+                "request_counts": {"total": 0, "completed": 0, "failed": 0},
+                "metadata": body.get("metadata"),  # type: ignore[union-attr]
+            }
+            state.batch_polls[batch_id] = 0
+            self._json(200, state.batches[batch_id])
+        elif self.command == "GET" and len(parts) == 3:
+            self._json(200, {"object": "list", "data": list(state.batches.values())[::-1], "has_more": False,
+                             "first_id": None, "last_id": None})
+        elif len(parts) >= 4 and parts[3] in state.batches:
+            batch = state.batches[parts[3]]
+            if self.command == "POST" and parts[-1] == "cancel":
+                batch["status"] = "cancelled"
+            elif batch["status"] not in ("completed", "failed", "expired", "cancelled"):
+                advance_batch(state, batch)
+            self._json(200, batch)
         else:
-            self._json(200, chat_completion(body, good))
+            self._json(404, {"error": {"message": "no such batch"}})
+
+
+def _multipart(ctype: str, raw: bytes) -> dict[str, bytes]:
+    boundary = ctype.split("boundary=", 1)[1].strip('"').encode()
+    fields = {}
+    for chunk in raw.split(b"--" + boundary):
+        if b"\r\n\r\n" not in chunk:
+            continue
+        head, _, value = chunk.partition(b"\r\n\r\n")
+        name = head.split(b'name="', 1)[1].split(b'"', 1)[0].decode()
+        fields[name] = value[:-2] if value.endswith(b"\r\n") else value
+    return fields
+
+
+_WORDS = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def fake_translate(text: str, language: str, glossary: dict[str, str]) -> str:
+    """A deterministic 'translation' that keeps math, URLs, numbers and code, and honours the glossary.
+
+    It is piecewise: translating two pieces and joining them equals translating the whole.
+    """
+    terms = sorted(glossary, key=len, reverse=True)
+    protected = re.compile("|".join([re.escape(t) for t in terms] + [PRESERVED.pattern]), re.DOTALL)
+    out, pos = [], 0
+    for m in protected.finditer(text):
+        out.append(_translate_words(text[pos : m.start()], language))
+        term = m.group(0)
+        out.append(glossary[term] if term in glossary and glossary[term].lower() != "keep" else term)
+        pos = m.end()
+    out.append(_translate_words(text[pos:], language))
+    return "".join(out)
+
+
+def _translate_words(text: str, language: str) -> str:
+    return _WORDS.sub("译", text) if language.lower() in ("chinese", "zh") else _CJK_RUN.sub("words", text)
+
+
+def _glossary_of(body: dict[str, Any]) -> dict[str, str]:
+    system = body["messages"][0]["content"]
+    return dict(re.findall(r"^- (.+?) => (.+)$", system, re.MULTILINE))
+
+
+def fault_key(body: dict[str, Any]) -> str:
+    user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+    if user.startswith("Translate into "):
+        return user.split("\n\n", 1)[1]
+    return title_of(body) or ""
+
+
+def answer_chat(state: FakeState, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str], str | None]:
+    """(status, body, headers, fault) of one chat completion: recorded summary, or fake translation."""
+    fmt = (body.get("response_format") or {}).get("type")
+    mode = "tools" if body.get("tools") else fmt or "text"
+    if mode in state.reject_modes:
+        return 400, {"error": {"message": f"This response_format type is unavailable now: {mode}",
+                               "type": "invalid_request_error", "param": "response_format"}}, {}, None
+    key = fault_key(body)
+    user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+    if user.startswith("Translate into "):
+        language = user.removeprefix("Translate into ").split(":", 1)[0]
+        answer: dict[str, str] | None = {"translation": fake_translate(key, language, _glossary_of(body))}
+        source = key
+    else:
+        answer = state.answers.answer_for(body)
+        source = body["messages"][-1]["content"]
+    if answer is None:
+        return 404, {"error": {"message": "no recording"}}, {}, None
+    if key in state.always_fail:
+        return 500, {"error": {"message": "internal error"}}, {}, None
+    with state.lock:
+        queue = state.llm_faults.get(key) or []
+        fault = queue.pop(0) if queue else None
+    good = json.dumps(answer, ensure_ascii=False)
+    if fault == "429":
+        return 429, {"error": {"message": "Rate limit reached"}}, {"retry-after": "3"}, fault
+    if fault == "500":
+        return 500, {"error": {"message": "server error"}}, {}, fault
+    content, finish = good, "stop"
+    if fault == "half_json":
+        content = good[: len(good) // 2]
+    elif fault == "english":
+        content = english_answer(source)
+    elif fault == "length":
+        content, finish = good[: len(good) // 3], "length"
+    elif fault == "empty":
+        content = ""
+    elif fault == "fenced":
+        content = f"Here is the summary:\n```json\n{good}\n```\nHope it helps."
+    elif fault == "drop_number":
+        content = json.dumps({"translation": re.sub(r"\d", "", answer.get("translation", ""))}, ensure_ascii=False)
+    data = chat_completion(body, content, finish_reason=finish)
+    if fault == "no_usage":
+        del data["usage"]
+    return 200, data, {}, fault
+
+
+def advance_batch(state: FakeState, batch: dict[str, Any]) -> None:
+    """One poll moves a batch one step: validating -> in_progress (held `batch_hold` polls) -> its end."""
+    polls = state.batch_polls[batch["id"]] = state.batch_polls[batch["id"]] + 1
+    if polls == 1:
+        batch["status"] = "in_progress"
+        return
+    if polls <= 1 + state.batch_hold:
+        return
+    lines = [json.loads(x) for x in state.files[batch["input_file_id"]].decode().splitlines() if x.strip()]
+    end = state.batch_end.pop(0) if state.batch_end else "completed"
+    batch["request_counts"]["total"] = len(lines)
+    if end == "failed":
+        batch["status"] = "failed"
+        batch["errors"] = {"object": "list", "data": [{"code": "invalid_json_line", "message": "bad line", "line": 1}]}
+        return
+    if end == "expired":
+        lines = lines[: len(lines) // 2]  # the rest never ran
+    out, err = [], []
+    for n, line in enumerate(lines):
+        status, data, _, _ = answer_chat(state, line["body"])
+        item = {"id": f"batch_req_{n}", "custom_id": line["custom_id"],
+                "response": {"status_code": status, "request_id": f"req_{n}", "body": data}, "error": None}
+        (out if status == 200 else err).append(json.dumps(item, ensure_ascii=False))
+    for name, rows in (("output_file_id", out), ("error_file_id", err)):
+        if rows:
+            file_id = f"file-{len(state.files) + 1}"
+            state.files[file_id] = ("\n".join(rows) + "\n").encode()
+            batch[name] = file_id
+    batch["request_counts"].update(completed=len(out), failed=len(err))
+    batch["status"] = end
 
 
 class Sleeps:

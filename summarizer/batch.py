@@ -1,0 +1,202 @@
+"""The OpenAI Batch API as an edge: upload, create, poll, download, cancel, and the job state file.
+
+A job's state (which request went into which batch) is written under `cache_dir/batch-jobs/`
+*before* anything is submitted, and every batch carries the job id and part number in its
+metadata, so a job whose waiter was killed at any moment is found again and resumed instead of
+being submitted, and paid for, twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from summarizer.errors import LLMError
+from summarizer.store import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+TERMINAL = {"completed", "failed", "expired", "cancelled"}
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Part(BaseModel):
+    """One batch of a round: the requests it holds and where it stands."""
+
+    number: int
+    custom_ids: list[str]
+    file_id: str | None = None
+    batch_id: str | None = None
+    status: str = "planned"
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    collected: bool = False
+
+
+class Round(BaseModel):
+    number: int
+    parts: list[Part] = Field(default_factory=list)
+    # custom_id -> [previous answer, why it was refused] for the re-ask of a follow-up round
+    reask: dict[str, list[str]] = Field(default_factory=dict)
+    max_tokens: dict[str, int] = Field(default_factory=dict)
+    mode: str = "json_schema"
+    # after collection: custom_id -> [answer, why it was refused] (answer may be empty)
+    failures: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class JobState(BaseModel):
+    job_id: str
+    args: dict[str, Any]
+    model: str
+    language: str
+    rounds: list[Round] = Field(default_factory=list)
+    status: str = "running"
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+def jobs_dir(cache_dir: Path) -> Path:
+    return cache_dir / "batch-jobs"
+
+
+def save_state(cache_dir: Path, state: JobState) -> None:
+    atomic_write_text(jobs_dir(cache_dir) / f"{state.job_id}.json", state.model_dump_json(indent=1))
+
+
+def load_state(cache_dir: Path, job_id: str) -> JobState | None:
+    path = jobs_dir(cache_dir) / f"{job_id}.json"
+    if not path.exists():
+        return None
+    return JobState.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def split_requests(lines: list[tuple[str, bytes]], max_requests: int, max_bytes: int) -> list[list[tuple[str, bytes]]]:
+    """Requests grouped into batch files within the provider's limits (count and bytes per file)."""
+    parts: list[list[tuple[str, bytes]]] = [[]]
+    size = 0
+    for cid, line in lines:
+        if parts[-1] and (len(parts[-1]) >= max_requests or size + len(line) > max_bytes):
+            parts.append([])
+            size = 0
+        parts[-1].append((cid, line))
+        size += len(line)
+    return [p for p in parts if p]
+
+
+class BatchAPI:
+    """The few Batch API calls a job needs, over the `openai` SDK (its retries off, as elsewhere)."""
+
+    def __init__(self, sdk: Any) -> None:
+        self._sdk = sdk
+
+    async def _call(self, what: str, coro: Awaitable[Any]) -> Any:
+        import openai
+
+        try:
+            return await coro
+        except openai.APIStatusError as exc:
+            raise LLMError(f"Batch API {what}: HTTP {exc.status_code}: {exc.message}"[:300],
+                           status=exc.status_code) from None
+        except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+            raise LLMError(f"Batch API {what}: cannot reach the provider ({type(exc).__name__})") from None
+
+    async def upload(self, name: str, data: bytes) -> str:
+        file = await self._call("file upload", self._sdk.files.create(file=(name, data), purpose="batch"))
+        return str(file.id)
+
+    async def find(self, job_id: str, part: int) -> Any | None:
+        """A batch this job already created for this part (its id may not have been saved)."""
+        page = await self._call("list", self._sdk.batches.list(limit=100))
+        for batch in page.data:
+            meta = batch.metadata or {}
+            if meta.get("summarizer_job") == job_id and meta.get("part") == str(part):
+                return batch
+        return None
+
+    async def create(self, file_id: str, job_id: str, part: int) -> Any:
+        return await self._call("create", self._sdk.batches.create(
+            input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h",
+            metadata={"summarizer_job": job_id, "part": str(part)}))
+
+    async def retrieve(self, batch_id: str) -> Any:
+        return await self._call("status", self._sdk.batches.retrieve(batch_id))
+
+    async def cancel(self, batch_id: str) -> Any:
+        return await self._call("cancel", self._sdk.batches.cancel(batch_id))
+
+    async def content(self, file_id: str) -> bytes:
+        resp = await self._call("download", self._sdk.files.content(file_id))
+        return bytes(resp.content)
+
+
+async def submit(api: BatchAPI, cache_dir: Path, state: JobState, part: Part, lines: list[bytes]) -> None:
+    """Upload and create one part, saving the state after each step; resumes a half-done submit."""
+    if part.batch_id:
+        return
+    existing = await api.find(state.job_id, part.number)
+    if existing is None:
+        if part.file_id is None:
+            part.file_id = await api.upload(f"{state.job_id}-{part.number}.jsonl", b"".join(lines))
+            save_state(cache_dir, state)
+        existing = await api.create(part.file_id, state.job_id, part.number)
+    part.batch_id, part.status = existing.id, existing.status
+    save_state(cache_dir, state)
+
+
+async def wait(api: BatchAPI, cache_dir: Path, state: JobState, parts: list[Part], sleep: Sleep,
+               poll_seconds: float, on_status: Callable[[list[Any]], None] = lambda batches: None) -> None:
+    """Poll until every part is terminal, saving what changed."""
+    while True:
+        batches = []
+        for part in parts:
+            if part.batch_id is None or part.status in TERMINAL:
+                continue
+            batch = await api.retrieve(part.batch_id)
+            batches.append(batch)
+            if batch.status != part.status or batch.output_file_id != part.output_file_id:
+                part.status = batch.status
+                part.output_file_id, part.error_file_id = batch.output_file_id, batch.error_file_id
+                save_state(cache_dir, state)
+        on_status(batches)
+        if all(p.status in TERMINAL for p in parts):
+            return
+        await sleep(poll_seconds)
+
+
+def _lines(data: bytes) -> Iterator[dict[str, Any]]:
+    for line in data.decode("utf-8").splitlines():
+        if line.strip():
+            yield json.loads(line)
+
+
+async def results(api: BatchAPI, part: Part) -> dict[str, tuple[int, dict[str, Any]]]:
+    """custom_id -> (HTTP status, body) for every request the batch answered (output and error files)."""
+    found: dict[str, tuple[int, dict[str, Any]]] = {}
+    for file_id in (part.output_file_id, part.error_file_id):
+        if not file_id:
+            continue
+        for item in _lines(await api.content(file_id)):
+            response = item.get("response") or {}
+            if item.get("error") and not response:
+                found[item["custom_id"]] = (0, {"error": item["error"]})
+            else:
+                found[item["custom_id"]] = (int(response.get("status_code", 0)), response.get("body") or {})
+    return found
+
+
+async def cancel_job(api: BatchAPI, cache_dir: Path, state: JobState) -> list[str]:
+    cancelled = []
+    for rnd in state.rounds:
+        for part in rnd.parts:
+            if part.batch_id and part.status not in TERMINAL:
+                batch = await api.cancel(part.batch_id)
+                part.status = batch.status
+                cancelled.append(part.batch_id)
+    state.status = "cancelled"
+    save_state(cache_dir, state)
+    return cancelled

@@ -1,0 +1,328 @@
+"""The translation job: titles, abstracts and summary fields of a records file, sync or through the Batch API.
+
+Work is planned as unique text segments (a field, or a piece of one when it exceeds the context
+budget), each cached by (text, language, prompt version, model), so the same abstract is paid for
+once across jobs and modes. Both modes validate every answer the same way (target language,
+math/URLs/numbers/code kept, glossary honoured) and fill the same cache; the output file is then
+assembled from the cache, so sync and batch runs give identical files for identical answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from summarizer.cache import SummaryCache
+from summarizer.errors import ConfigError, LLMError, RecordsError
+from summarizer.llm import ChatClient, ModeLadder, SummaryEngine
+from summarizer.pacing import count_tokens
+from summarizer.prompts import PromptSet
+from summarizer.settings import Settings
+from summarizer.validate import validate_translation
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("title",), "abstract": ("summary",), "tldr": ("AI", "tldr"), "motivation": ("AI", "motivation"),
+    "method": ("AI", "method"), "result": ("AI", "result"), "conclusion": ("AI", "conclusion"),
+}
+TRANSLATION_SCHEMA: dict[str, Any] = {
+    "type": "object", "properties": {"translation": {"type": "string"}}, "required": ["translation"],
+    "additionalProperties": False,
+}
+_CODES = {"chinese": "zh", "english": "en", "japanese": "ja", "korean": "ko", "french": "fr", "german": "de",
+          "spanish": "es", "russian": "ru", "portuguese": "pt", "italian": "it"}
+
+
+def language_code(language: str) -> str:
+    lowered = language.strip().lower()
+    return _CODES.get(lowered) or re.sub(r"[^a-z0-9]+", "-", lowered).strip("-") or "xx"
+
+
+def parse_fields(text: str) -> list[str]:
+    fields = [f.strip() for f in text.split(",") if f.strip()]
+    unknown = [f for f in fields if f not in FIELDS]
+    if unknown or not fields:
+        raise ConfigError(f"unknown field(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(FIELDS)}",
+                          key="--fields")
+    return list(dict.fromkeys(fields))
+
+
+def load_glossary(path: Path | None) -> dict[str, str]:
+    """A TOML table term -> fixed translation, or "keep" to leave the term as it is."""
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"glossary {path}: {exc}") from None
+    table = data.get("terms", data)
+    bad = [k for k, v in table.items() if not isinstance(v, str) or not v.strip()]
+    if bad:
+        raise ConfigError(f"glossary {path}: {bad[0]!r} must map to a translation or \"keep\"")
+    return {k: v.strip() for k, v in table.items()}
+
+
+def field_text(record: dict[str, Any], name: str, line: int) -> str:
+    value: Any = record
+    for step in FIELDS[name]:
+        value = value.get(step) if isinstance(value, dict) else None
+    if not isinstance(value, str) or not value.strip():
+        raise RecordsError(f"record {record.get('id', '?')} has no {name} to translate", line=line)
+    return value
+
+
+_PARAGRAPHS = re.compile(r"\n\s*\n|\n  ")
+_SENTENCES = re.compile(r"(?<=[.!?。！？])\s+")
+
+
+def split_text(text: str, budget: int, count: Callable[[str], int]) -> list[tuple[str, str]]:
+    """Pieces of at most `budget` tokens, cut at paragraph then sentence boundaries: (piece, separator after).
+
+    Joining `piece + separator` over the list gives `text` back exactly. A piece with no boundary to
+    cut at stays whole.
+    """
+    if count(text) <= budget:
+        return [(text, "")]
+    units: list[tuple[str, str]] = []
+    for pattern in (_PARAGRAPHS, _SENTENCES):
+        units, pos = [], 0
+        for m in pattern.finditer(text):
+            units.append((text[pos : m.start()], m.group(0)))
+            pos = m.end()
+        units.append((text[pos:], ""))
+        if len(units) > 1:
+            break
+    else:
+        return [(text, "")]
+    flat: list[tuple[str, str]] = []
+    for unit, sep in units:
+        if not unit and flat:  # two separators in a row: keep the bytes, send no empty piece
+            flat[-1] = (flat[-1][0], flat[-1][1] + sep)
+            continue
+        sub = split_text(unit, budget, count) if count(unit) > budget else [(unit, "")]
+        flat.extend(sub[:-1])
+        flat.append((sub[-1][0], sub[-1][1] + sep))
+    pieces: list[tuple[str, str]] = []
+    for unit, sep in flat:
+        if pieces and count(pieces[-1][0] + pieces[-1][1] + unit) <= budget:
+            pieces[-1] = (pieces[-1][0] + pieces[-1][1] + unit, sep)
+        else:
+            pieces.append((unit, sep))
+    return pieces
+
+
+class Translator:
+    """Prompts, cache keys and checks for one target language and glossary."""
+
+    def __init__(self, settings: Settings, language: str, glossary: dict[str, str]) -> None:
+        self.settings = settings
+        self.language = language
+        self.glossary = glossary
+        base = PromptSet.load("translate", schema=TRANSLATION_SCHEMA)
+        lines = [f"- {term} => {term if fixed.lower() == 'keep' else fixed}" for term, fixed in glossary.items()]
+        block = ("Use these fixed translations (keep the right-hand side exactly):\n" + "\n".join(lines)
+                 if lines else "")
+        # The glossary goes into the system text, so it is part of the prompt version and of every key.
+        self.prompts = PromptSet(name="translate", system=Template(base.system).safe_substitute(glossary=block),
+                                 user=base.user, schema=TRANSLATION_SCHEMA)
+
+    def key(self, text: str) -> str:
+        blob = json.dumps([text, self.language, self.prompts.version, self.settings.llm.model], ensure_ascii=False)
+        return "translation:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def messages(self, text: str) -> list[dict[str, str]]:
+        return self.prompts.messages(language=self.language, text=text)
+
+    def check(self, source: str) -> Callable[[str | None], str]:
+        threshold = self.settings.llm.min_target_ratio
+        return lambda answer: validate_translation(answer, source, self.language, threshold, self.glossary)
+
+
+@dataclass
+class Plan:
+    """Which pieces make up each requested field of each record, and the unique pieces to translate."""
+
+    layout: list[dict[str, list[tuple[str, str]]]]
+    pieces: dict[str, str] = field(default_factory=dict)  # cache key -> text
+
+
+def make_plan(records: list[dict[str, Any]], fields: list[str], translator: Translator, budget: int) -> Plan:
+    model = translator.settings.llm.model
+    plan = Plan(layout=[])
+    for line, record in enumerate(records, start=1):
+        row = {}
+        for name in fields:
+            pieces = split_text(field_text(record, name, line).strip(), budget, lambda t: count_tokens(t, model))
+            row[name] = pieces
+            for piece, _ in pieces:
+                plan.pieces[translator.key(piece)] = piece
+        plan.layout.append(row)
+    return plan
+
+
+def assemble(records: list[dict[str, Any]], plan: Plan, translator: Translator, cache: SummaryCache
+             ) -> list[dict[str, Any]]:
+    out = []
+    for record, row in zip(records, plan.layout, strict=True):
+        translation: dict[str, Any] = {"language": translator.language, "model": translator.settings.llm.model}
+        for name, pieces in row.items():
+            parts = []
+            for piece, sep in pieces:
+                cached = cache.get(translator.key(piece))
+                assert cached is not None, "assemble() runs only once every piece is cached"
+                parts.append(cached["translation"] + sep)
+            translation[name] = "".join(parts)
+        out.append({**record, "translation": translation})
+    return out
+
+
+def pending(plan: Plan, cache: SummaryCache) -> dict[str, str]:
+    return {key: text for key, text in plan.pieces.items() if cache.get(key) is None}
+
+
+async def run_sync(translator: Translator, engine: SummaryEngine, todo: dict[str, str], cache: SummaryCache,
+                   stop: asyncio.Event | None = None) -> dict[str, str]:
+    """Translate `todo` with the summary engine's client, retries, pacing and validation; returns failures."""
+    gate = asyncio.Semaphore(translator.settings.llm.max_concurrency)
+    failures: dict[str, str] = {}
+
+    async def one(key: str, text: str) -> None:
+        async with gate:
+            if stop is not None and stop.is_set():
+                failures[key] = "interrupted"
+                return
+            try:
+                answer = await engine.ask(translator.messages(text), translator.check(text))
+            except LLMError as exc:
+                failures[key] = str(exc)
+                return
+            cache.put(key, {"translation": answer.summary, "model": translator.settings.llm.model,
+                            "usage": {"prompt_tokens": answer.prompt_tokens,
+                                      "completion_tokens": answer.completion_tokens}})
+
+    await asyncio.gather(*(one(k, t) for k, t in todo.items()))
+    return failures
+
+
+def completion_text(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(answer text, finish_reason) of a chat completion body from a batch output file."""
+    choices = body.get("choices") or []
+    if not choices:
+        return None, None
+    message = choices[0].get("message") or {}
+    calls = message.get("tool_calls") or []
+    text = calls[0]["function"]["arguments"] if calls else message.get("content")
+    return text, choices[0].get("finish_reason")
+
+
+@dataclass
+class TranslateJob:
+    """What `summarizer translate` was asked to do (saved with a batch job, so `batch collect` can finish it)."""
+
+    records_path: str
+    out: str
+    language: str
+    fields: list[str]
+    mode: str = "sync"
+    retry_mode: str = "batch"
+    glossary: str | None = None
+    digest_day: str | None = None
+
+
+@dataclass
+class TranslateResult:
+    status: str
+    job_id: str
+    records: int
+    pieces: int
+    todo: int
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    failures: dict[str, str]
+    written: list[Path]
+
+
+def job_id_for(job: TranslateJob, records_bytes: bytes, translator: Translator) -> str:
+    blob = json.dumps([hashlib.sha256(records_bytes).hexdigest(), job.fields, job.language,
+                       translator.settings.llm.model, translator.prompts.version])
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def write_outputs(job: TranslateJob, translated: list[dict[str, Any]]) -> list[Path]:
+    from summarizer.html import render_html
+    from summarizer.models import record_to_entry
+    from summarizer.render import render_digest
+    from summarizer.store import atomic_write_text
+
+    out = Path(job.out)
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in translated)
+    written = [out]
+    if job.digest_day:
+        entries = []
+        for number, record in enumerate(translated, start=1):
+            t = record["translation"]
+            swapped = {**record, "title": t.get("title", record["title"]),
+                       "summary": t.get("abstract", record["summary"]),
+                       "AI": {k: t.get(k, v) for k, v in (record.get("AI") or {}).items()}}
+            entries.append(record_to_entry(swapped, line=number, path=job.records_path))
+        # Not Path.with_suffix: "D.en" + ".md" must not become "D.md", the original digest.
+        stem = f"{job.digest_day}.{language_code(job.language)}"
+        md, page = out.parent / f"{stem}.md", out.parent / f"{stem}.html"
+        atomic_write_text(md, render_digest(entries))
+        atomic_write_text(page, render_html(entries, title=f"arXiv digest {job.digest_day} ({job.language})"))
+        written += [md, page]
+    atomic_write_text(out, lines)
+    return written
+
+
+async def run_translate(settings: Settings, job: TranslateJob, llm_http: Any = None, *, sleep: Any = asyncio.sleep,
+                        wait_for_results: bool = True, stop: asyncio.Event | None = None,
+                        on_status: Callable[[list[Any]], None] = lambda b: None) -> TranslateResult:
+    """Translate the records of `job` in sync or batch mode; the output is written only when complete."""
+    from summarizer.store import read_json_lines
+    from summarizer.translate_batch import run_batch
+
+    path = Path(job.records_path)
+    records = read_json_lines(path)
+    glossary = load_glossary(Path(job.glossary) if job.glossary else None)
+    translator = Translator(settings, job.language, glossary)
+    plan = make_plan(records, job.fields, translator, settings.translate.context_tokens)  # bad input: no request
+    cache_dir = Path(settings.paths.cache_dir).expanduser()
+    cache = SummaryCache(cache_dir)
+    client = ChatClient(settings.llm, llm_http, sleep=sleep)
+    try:
+        engine = SummaryEngine(client, translator.prompts, ModeLadder(settings.llm.structured_output))
+        todo = pending(plan, cache)
+        job_id = job_id_for(job, path.read_bytes(), translator)
+        status, failures, tokens = "done", {}, (0, 0)
+        if job.mode == "batch":
+            outcome = await run_batch(translator, engine, plan, cache, cache_dir, job_id, job.__dict__,
+                                      wait_for_results=wait_for_results, retry_mode=job.retry_mode, sleep=sleep,
+                                      on_status=on_status)
+            status, failures = outcome.status, outcome.failures
+            if outcome.state:
+                tokens = (outcome.state.prompt_tokens, outcome.state.completion_tokens)
+        elif todo:
+            failures = await run_sync(translator, engine, todo, cache, stop)
+            status = "incomplete" if failures else "done"
+        written = write_outputs(job, assemble(records, plan, translator, cache)) if status == "done" else []
+    finally:
+        cache.close()
+        await client.close()
+    usage = client.usage
+    prompt_tokens, completion_tokens = usage.prompt_tokens + tokens[0], usage.completion_tokens + tokens[1]
+    price = settings.llm.prices.get(settings.llm.model)
+    batch_cost = (tokens[0] * price.input + tokens[1] * price.output) / 2e6 if price else 0.0
+    return TranslateResult(status=status, job_id=job_id, records=len(records), pieces=len(plan.pieces),
+                           todo=len(todo), requests=usage.requests, prompt_tokens=prompt_tokens,
+                           completion_tokens=completion_tokens, cost_usd=usage.cost_usd + batch_cost,
+                           failures=failures, written=written)
