@@ -22,6 +22,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_llm.py
 	$(PY) benchmarks/bench_nightly.py
+	$(PY) benchmarks/bench_translate.py
 
 clean:
 	rm -rf $(VENV) digests .pytest_cache .mypy_cache .ruff_cache

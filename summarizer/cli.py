@@ -45,7 +45,7 @@ def _cmd_import_digest(args: argparse.Namespace) -> int:
         raise RecordsError(f"cannot read: {exc.strerror}", path=str(path)) from None
     entries = parse_digest(decode_digest(data, str(path)), str(path))
     write_records(Path(args.out), entries)
-    _info(args, f"imported {len(entries)} papers from {path} into {args.out}")
+    info(args, f"imported {len(entries)} papers from {path} into {args.out}")
     return 0
 
 
@@ -61,7 +61,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     atomic_write_text(out, markdown)
     if not args.no_html:
         atomic_write_text(out.with_suffix(".html"), page)
-    _info(args, f"rendered {len(entries)} papers into {out}")
+    info(args, f"rendered {len(entries)} papers into {out}")
     return 0
 
 
@@ -101,7 +101,7 @@ def _setup_logging(args: argparse.Namespace) -> None:
         logging.getLogger(noisy).setLevel(max(level, logging.INFO))
 
 
-def _load(args: argparse.Namespace) -> Settings:
+def load_config(args: argparse.Namespace) -> Settings:
     from summarizer.config import load_settings
     from summarizer.llm import resolve_api_key
 
@@ -110,7 +110,7 @@ def _load(args: argparse.Namespace) -> Settings:
     return settings
 
 
-async def _with_signals(job: Callable[[asyncio.Event], Awaitable[T]]) -> T:
+async def with_signals(job: Callable[[asyncio.Event], Awaitable[T]]) -> T:
     """Run `job`; SIGINT/SIGTERM set its stop event: no new requests, in-flight ones finish."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -127,9 +127,9 @@ def _print_report(args: argparse.Namespace, report: Any, written: Path | None) -
     for failure in report.failed:
         print(f"summarizer: failed: {failure.id} ({failure.title}): {failure.reason}", file=sys.stderr)
     if report.fetched == 0 and not report.failed:
-        _info(args, f"listing {report.date} is empty (an arXiv holiday?): no digest written")
+        info(args, f"listing {report.date} is empty (an arXiv holiday?): no digest written")
         return 0
-    _info(args, f"{report.date}: {report.fetched} papers, {report.summarized} summarized, "
+    info(args, f"{report.date}: {report.fetched} papers, {report.summarized} summarized, "
                 f"{report.from_cache} from cache, {len(report.failed)} failed; {report.llm_requests} LLM requests, "
                 f"{report.prompt_tokens + report.completion_tokens} tokens, ${report.cost_usd:.4f}"
                 + (f"; wrote {written}" if written else ""))
@@ -142,7 +142,7 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
     from summarizer.pipeline import Services, digest_paths, run_nightly
     from summarizer.progress import make_progress
 
-    settings = _load(args)
+    settings = load_config(args)
     progress = make_progress(args.quiet)
 
     async def job(stop: asyncio.Event) -> Any:
@@ -151,7 +151,7 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
             return await run_nightly(settings, args.date, services, args.categories, force=args.no_cache)
 
     try:
-        report, _ = asyncio.run(_with_signals(job))
+        report, _ = asyncio.run(with_signals(job))
     finally:
         if progress is not None:
             progress.close(getattr(progress, "last", None))
@@ -167,19 +167,19 @@ def _cmd_paper(args: argparse.Namespace) -> int:
     from summarizer.render import render_entry
 
     parse_arxiv_id(args.id)
-    settings = _load(args)
+    settings = load_config(args)
 
     async def job(stop: asyncio.Event) -> Any:
         async with httpx.AsyncClient() as arxiv_http:
             return await run_paper(settings, args.id, Services(arxiv_http=arxiv_http, stop=stop), args.date, args.force)
 
-    result = asyncio.run(_with_signals(job))
+    result = asyncio.run(with_signals(job))
     source = "from cache" if result.from_cache else f"{result.usage.requests} LLM request(s)"
     if result.rewritten:
-        _info(args, f"{result.entry.paper.id}: summary updated in {result.rewritten} ({source})")
+        info(args, f"{result.entry.paper.id}: summary updated in {result.rewritten} ({source})")
     else:
         print(render_entry(result.entry, 1), end="")
-        _info(args, f"{result.entry.paper.id}: no digest holds this paper; summary printed ({source})")
+        info(args, f"{result.entry.paper.id}: no digest holds this paper; summary printed ({source})")
     return 0
 
 
@@ -188,7 +188,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from summarizer.pipeline import Services
     from summarizer.progress import make_progress
 
-    _info(args, "summarizer demo: replaying recorded arXiv pages and recorded LLM answers (offline, no key "
+    info(args, "summarizer demo: replaying recorded arXiv pages and recorded LLM answers (offline, no key "
                 "needed) through the real nightly job for the 2025-12-24 listing")
     progress = make_progress(args.quiet)
 
@@ -200,109 +200,27 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             return await run_demo(Path(args.out), services=services)
 
     try:
-        report, paths = asyncio.run(_with_signals(job))
+        report, paths = asyncio.run(with_signals(job))
     finally:
         if progress is not None:
             progress.close(getattr(progress, "last", None))
     code = _print_report(args, report, paths["md"])
-    _info(args, "wrote " + ", ".join(str(p) for p in paths.values()))
+    info(args, "wrote " + ", ".join(str(p) for p in paths.values()))
     return code
 
 
-def _batch_status_printer(args: argparse.Namespace) -> Callable[[list[Any]], None]:
-    def show(batches: list[Any]) -> None:
-        for b in batches:
-            counts = b.request_counts
-            done = f" {counts.completed + counts.failed}/{counts.total}" if counts else ""
-            _info(args, f"batch {b.id}: {b.status}{done}")
+def _translate_command(name: str) -> Callable[[argparse.Namespace], int]:
+    """The translation commands live in `cli_translate`, imported only when one of them runs."""
 
-    return show
+    def run(args: argparse.Namespace) -> int:
+        from summarizer import cli_translate
 
+        return int(getattr(cli_translate, name)(args))
 
-def _finish_translate(args: argparse.Namespace, result: Any) -> int:
-    if result.status == "submitted":
-        _info(args, f"submitted batch job {result.job_id}; follow it with `summarizer batch status {result.job_id}` "
-                    f"and finish with `summarizer batch collect {result.job_id}` (or re-run this command)")
-        return 0
-    for key, reason in list(result.failures.items())[:20]:
-        print(f"summarizer: failed: {key[:24]}: {reason}", file=sys.stderr)
-    _info(args, f"{result.records} records, {result.pieces} texts ({result.todo} not cached): {result.requests} sync "
-                f"requests, {result.prompt_tokens + result.completion_tokens} tokens, ${result.cost_usd:.4f}"
-                + (f"; wrote {', '.join(str(p) for p in result.written)}" if result.written else ""))
-    if result.status != "done":
-        print(f"summarizer: error: {len(result.failures)} texts could not be translated; nothing written "
-              "(re-run to retry only those)", file=sys.stderr)
-        return 3
-    return 0
+    return run
 
 
-def _run_translate_job(args: argparse.Namespace, settings: Settings, job: Any, wait_for_results: bool) -> int:
-    from summarizer.translate import run_translate
-
-    async def run(stop: asyncio.Event) -> Any:
-        return await run_translate(settings, job, wait_for_results=wait_for_results, stop=stop,
-                                   on_status=_batch_status_printer(args))
-
-    return _finish_translate(args, asyncio.run(_with_signals(run)))
-
-
-def _cmd_translate(args: argparse.Namespace) -> int:
-    from summarizer.translate import TranslateJob, language_code, parse_fields
-
-    settings = _load(args)
-    fields = parse_fields(args.fields)
-    language = args.to or settings.llm.language
-    output_dir = Path(settings.paths.output_dir).expanduser()
-    if args.date:
-        records = output_dir / f"{args.date.isoformat()}.jsonl"
-        out = args.out or str(output_dir / f"{args.date.isoformat()}.{language_code(language)}.jsonl")
-    elif args.records and args.out:
-        records, out = Path(args.records), args.out
-    else:
-        raise SummarizerError("translate needs --records IN.jsonl --out OUT.jsonl, or --date YYYY-MM-DD")
-    job = TranslateJob(records_path=str(records), out=str(out), language=language, fields=fields, mode=args.mode,
-                       retry_mode=args.retry_mode, glossary=args.glossary or settings.translate.glossary,
-                       digest_day=args.date.isoformat() if args.date else None)
-    return _run_translate_job(args, settings, job, wait_for_results=not args.no_wait)
-
-
-def _cmd_batch(args: argparse.Namespace) -> int:
-    from summarizer.batch import BatchAPI, cancel_job, load_state
-    from summarizer.llm import ChatClient
-    from summarizer.translate import TranslateJob
-
-    settings = _load(args)
-    cache_dir = Path(settings.paths.cache_dir).expanduser()
-    state = load_state(cache_dir, args.job)
-    if state is None:
-        raise SummarizerError(f"no batch job {args.job!r} under {cache_dir / 'batch-jobs'}")
-    if args.action == "collect":
-        return _run_translate_job(args, settings, TranslateJob(**state.args), wait_for_results=True)
-
-    async def run(stop: asyncio.Event) -> Any:
-        client = ChatClient(settings.llm)
-        api = BatchAPI(client.sdk)
-        try:
-            if args.action == "cancel":
-                return await cancel_job(api, cache_dir, state)
-            return [await api.retrieve(p.batch_id) for r in state.rounds for p in r.parts if p.batch_id]
-        finally:
-            await client.close()
-
-    found = asyncio.run(_with_signals(run))
-    if args.action == "cancel":
-        _info(args, f"job {state.job_id}: cancelled {len(found)} batch(es)")
-        return 0
-    print(f"job {state.job_id}: {state.status}, {len(state.rounds)} round(s), {state.args['fields']} -> "
-          f"{state.language}, {state.prompt_tokens + state.completion_tokens} tokens collected")
-    for batch in found:
-        counts = batch.request_counts
-        print(f"  batch {batch.id}: {batch.status}"
-              + (f" ({counts.completed} completed, {counts.failed} failed of {counts.total})" if counts else ""))
-    return 0
-
-
-def _info(args: argparse.Namespace, message: str) -> None:
+def info(args: argparse.Namespace, message: str) -> None:
     if not getattr(args, "quiet", False):
         print(message, file=sys.stderr)
 
@@ -387,12 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="how failed batch requests are retried: a follow-up batch (default) or synchronously")
     tra.add_argument("--no-wait", action="store_true", help="with --mode batch: submit and return")
     tra.add_argument("--glossary", metavar="FILE", help="TOML: term = \"translation\" or \"keep\"")
-    tra.set_defaults(func=_cmd_translate)
+    tra.set_defaults(func=_translate_command("cmd_translate"))
 
     bat = sub.add_parser("batch", parents=[common, cfg], help="status, collect or cancel a batch translation job")
     bat.add_argument("action", choices=["status", "collect", "cancel"])
     bat.add_argument("job", metavar="JOB")
-    bat.set_defaults(func=_cmd_batch)
+    bat.set_defaults(func=_translate_command("cmd_batch"))
     return parser
 
 

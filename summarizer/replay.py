@@ -148,9 +148,13 @@ def title_of(body: Mapping[str, Any]) -> str | None:
     return None
 
 
-def chat_completion(body: Mapping[str, Any], content: str, finish_reason: str = "stop",
-                    prompt_tokens: int = 600, completion_tokens: int = 400) -> dict[str, Any]:
-    """A chat completion carrying `content`, as a tool call when the request asked for tools."""
+def chat_completion(body: Mapping[str, Any], content: str, finish_reason: str = "stop") -> dict[str, Any]:
+    """A chat completion carrying `content`, as a tool call when the request asked for tools.
+
+    Its `usage` is a rough count (a token per 4 bytes of UTF-8), enough for cost figures to scale.
+    """
+    prompt_tokens = sum(len(str(m.get("content") or "").encode()) for m in body.get("messages", [])) // 4 + 8
+    completion_tokens = len(content.encode()) // 4 + 1
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if body.get("tools"):
         name = body["tools"][0]["function"]["name"]

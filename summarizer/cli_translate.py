@@ -1,0 +1,111 @@
+"""The translation commands of the CLI: `translate` and `batch status|collect|cancel`.
+
+Kept apart from `cli.py` so the nightly commands stay small; the same one-place error handling
+applies, since `cli.main` runs these too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from summarizer.cli import info, load_config, with_signals
+from summarizer.errors import SummarizerError
+from summarizer.settings import Settings
+
+
+def _batch_status_printer(args: argparse.Namespace) -> Callable[[list[Any]], None]:
+    def show(batches: list[Any]) -> None:
+        for b in batches:
+            counts = b.request_counts
+            done = f" {counts.completed + counts.failed}/{counts.total}" if counts else ""
+            info(args, f"batch {b.id}: {b.status}{done}")
+
+    return show
+
+
+def _finish_translate(args: argparse.Namespace, result: Any) -> int:
+    if result.status == "submitted":
+        info(args, f"submitted batch job {result.job_id}; follow it with `summarizer batch status {result.job_id}` "
+                    f"and finish with `summarizer batch collect {result.job_id}` (or re-run this command)")
+        return 0
+    for key, reason in list(result.failures.items())[:20]:
+        print(f"summarizer: failed: {key[:24]}: {reason}", file=sys.stderr)
+    info(args, f"{result.records} records, {result.pieces} texts ({result.todo} not cached): {result.requests} sync "
+                f"requests, {result.prompt_tokens + result.completion_tokens} tokens, ${result.cost_usd:.4f}"
+                + (f"; wrote {', '.join(str(p) for p in result.written)}" if result.written else ""))
+    if result.status != "done":
+        print(f"summarizer: error: {len(result.failures)} texts could not be translated; nothing written "
+              "(re-run to retry only those)", file=sys.stderr)
+        return 3
+    return 0
+
+
+def _run_translate_job(args: argparse.Namespace, settings: Settings, job: Any, wait_for_results: bool) -> int:
+    from summarizer.translate import run_translate
+
+    async def run(stop: asyncio.Event) -> Any:
+        return await run_translate(settings, job, wait_for_results=wait_for_results, stop=stop,
+                                   on_status=_batch_status_printer(args))
+
+    return _finish_translate(args, asyncio.run(with_signals(run)))
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from summarizer.translate import TranslateJob, language_code, parse_fields
+
+    settings = load_config(args)
+    fields = parse_fields(args.fields)
+    language = args.to or settings.llm.language
+    output_dir = Path(settings.paths.output_dir).expanduser()
+    if args.date:
+        records = output_dir / f"{args.date.isoformat()}.jsonl"
+        out = args.out or str(output_dir / f"{args.date.isoformat()}.{language_code(language)}.jsonl")
+    elif args.records and args.out:
+        records, out = Path(args.records), args.out
+    else:
+        raise SummarizerError("translate needs --records IN.jsonl --out OUT.jsonl, or --date YYYY-MM-DD")
+    job = TranslateJob(records_path=str(records), out=str(out), language=language, fields=fields, mode=args.mode,
+                       retry_mode=args.retry_mode, glossary=args.glossary or settings.translate.glossary,
+                       digest_day=args.date.isoformat() if args.date else None)
+    return _run_translate_job(args, settings, job, wait_for_results=not args.no_wait)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from summarizer.batch import BatchAPI, cancel_job, load_state
+    from summarizer.llm import ChatClient
+    from summarizer.translate import TranslateJob
+
+    settings = load_config(args)
+    cache_dir = Path(settings.paths.cache_dir).expanduser()
+    state = load_state(cache_dir, args.job)
+    if state is None:
+        raise SummarizerError(f"no batch job {args.job!r} under {cache_dir / 'batch-jobs'}")
+    if args.action == "collect":
+        return _run_translate_job(args, settings, TranslateJob(**state.args), wait_for_results=True)
+
+    async def run(stop: asyncio.Event) -> Any:
+        client = ChatClient(settings.llm)
+        api = BatchAPI(client.sdk)
+        try:
+            if args.action == "cancel":
+                return await cancel_job(api, cache_dir, state)
+            return [await api.retrieve(p.batch_id) for r in state.rounds for p in r.parts if p.batch_id]
+        finally:
+            await client.close()
+
+    found = asyncio.run(with_signals(run))
+    if args.action == "cancel":
+        info(args, f"job {state.job_id}: cancelled {len(found)} batch(es)")
+        return 0
+    print(f"job {state.job_id}: {state.status}, {len(state.rounds)} round(s), {state.args['fields']} -> "
+          f"{state.language}, {state.prompt_tokens + state.completion_tokens} tokens collected")
+    for batch in found:
+        counts = batch.request_counts
+        print(f"  batch {batch.id}: {batch.status}"
+              + (f" ({counts.completed} completed, {counts.failed} failed of {counts.total})" if counts else ""))
+    return 0
