@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from summarizer.errors import LLMError
+from summarizer.errors import Interrupted, LLMError
 from summarizer.store import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -149,9 +149,13 @@ async def submit(api: BatchAPI, cache_dir: Path, state: JobState, part: Part, li
 
 
 async def wait(api: BatchAPI, cache_dir: Path, state: JobState, parts: list[Part], sleep: Sleep,
-               poll_seconds: float, on_status: Callable[[list[Any]], None] = lambda batches: None) -> None:
-    """Poll until every part is terminal, saving what changed."""
+               poll_seconds: float, on_status: Callable[[list[Any]], None] = lambda batches: None,
+               stop: Any = None) -> None:
+    """Poll until every part is terminal, saving what changed; a set `stop` event ends the wait early."""
     while True:
+        if stop is not None and stop.is_set():
+            raise Interrupted(f"stopped waiting for batch job {state.job_id}; it keeps running at the provider: "
+                              "re-run the same command (or `summarizer batch collect`) to collect it")
         batches = []
         for part in parts:
             if part.batch_id is None or part.status in TERMINAL:

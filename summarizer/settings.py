@@ -49,7 +49,7 @@ class LLMSettings(_Section):
     temperature: float | None = Field(None, ge=0, le=2)
     max_tokens: int = Field(2048, ge=16)
     max_tokens_ceiling: int = Field(8192, ge=16)
-    timeout_seconds: float = Field(120.0, gt=0)
+    timeout_seconds: float = Field(60.0, gt=0)
     max_concurrency: int = Field(8, ge=1)
     rpm: int | None = Field(None, ge=1)
     tpm: int | None = Field(None, ge=1)

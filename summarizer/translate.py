@@ -21,7 +21,7 @@ from string import Template
 from typing import Any
 
 from summarizer.cache import SummaryCache
-from summarizer.errors import ConfigError, LLMError, RecordsError
+from summarizer.errors import ConfigError, Interrupted, LLMError, RecordsError
 from summarizer.llm import ChatClient, ModeLadder, SummaryEngine
 from summarizer.pacing import count_tokens
 from summarizer.prompts import PromptSet
@@ -307,12 +307,15 @@ async def run_translate(settings: Settings, job: TranslateJob, llm_http: Any = N
         if job.mode == "batch":
             outcome = await run_batch(translator, engine, plan, cache, cache_dir, job_id, job.__dict__,
                                       wait_for_results=wait_for_results, retry_mode=job.retry_mode, sleep=sleep,
-                                      on_status=on_status)
+                                      on_status=on_status, stop=stop)
             status, failures = outcome.status, outcome.failures
             if outcome.state:
                 tokens = (outcome.state.prompt_tokens, outcome.state.completion_tokens)
         elif todo:
             failures = await run_sync(translator, engine, todo, cache, stop)
+            if stop is not None and stop.is_set():
+                raise Interrupted(f"stopped by a signal with {len(failures)} texts left; re-run to finish "
+                                  "(translations so far are cached)")
             status = "incomplete" if failures else "done"
         written = write_outputs(job, assemble(records, plan, translator, cache)) if status == "done" else []
     finally:

@@ -83,7 +83,8 @@ def _new_round(state: JobState, todo: dict[str, str], engine: SummaryEngine) -> 
 
 async def run_batch(translator: Translator, engine: SummaryEngine, plan: Plan, cache: SummaryCache,
                     cache_dir: Path, job_id: str, args: dict[str, Any], *, wait_for_results: bool, retry_mode: str,
-                    sleep: Any, on_status: Callable[[list[Any]], None] = lambda b: None) -> BatchOutcome:
+                    sleep: Any, on_status: Callable[[list[Any]], None] = lambda b: None,
+                    stop: Any = None) -> BatchOutcome:
     settings = translator.settings
     tset = settings.translate
     api = BatchAPI(engine.client.sdk)
@@ -119,7 +120,7 @@ async def run_batch(translator: Translator, engine: SummaryEngine, plan: Plan, c
                 await submit(api, cache_dir, state, part, lines_of)
         if not wait_for_results:
             return BatchOutcome("submitted", {}, state)
-        await wait(api, cache_dir, state, rnd.parts, sleep, tset.batch_poll_seconds, on_status)
+        await wait(api, cache_dir, state, rnd.parts, sleep, tset.batch_poll_seconds, on_status, stop)
         for part in rnd.parts:
             if not part.collected:
                 await _collect(api, part, rnd, state, translator, engine, cache, key_of, plan)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarizer.batch import JobState, Part, Round, save_state
-from summarizer.errors import ConfigError, RecordsError
+from summarizer.errors import ConfigError, Interrupted, RecordsError
 from summarizer.models import Entry, entry_to_record
 from summarizer.settings import LLMSettings, PathSettings, Settings, TranslateSettings
 from summarizer.translate import TranslateJob, TranslateResult, parse_fields, run_translate, split_text
@@ -249,3 +249,21 @@ def test_split_text_rejoins_exactly(text: str, budget: int) -> None:
     pieces = split_text(text, budget, count)
     assert "".join(p + s for p, s in pieces) == text
     assert all(p for p, _ in pieces)
+
+
+def test_a_signal_while_waiting_keeps_the_job_for_a_re_run(tmp_path: Path, server: FakeServer,
+                                                          sample_entries: list[Entry]) -> None:
+    records = records_file(tmp_path, sample_entries[:4])
+    settings = make_settings(server, tmp_path)
+    spec = TranslateJob(records_path=str(records), out=str(tmp_path / "out.jsonl"), language="Chinese",
+                        fields=["title"], mode="batch")
+
+    async def interrupted() -> None:
+        stop = asyncio.Event()
+        stop.set()
+        await run_translate(settings, spec, sleep=Sleeps(), stop=stop)
+
+    with pytest.raises(Interrupted, match="re-run the same command"):
+        asyncio.run(interrupted())
+    assert translate(settings, records, tmp_path / "out.jsonl", mode="batch", fields="title").status == "done"
+    assert len([r for r in server.state.log if r.path == "/v1/batches" and r.body]) == 1
