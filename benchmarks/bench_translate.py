@@ -77,7 +77,8 @@ def main() -> None:
         same = (tmp / "sync.jsonl").read_bytes() == (tmp / "batch.jsonl").read_bytes()
         lines = len((tmp / "batch.jsonl").read_text().splitlines())
     print(f"{n} records x 2 fields; outputs identical: {same}; lines: {lines}")
-    print(f"{'mode':>6} {'requests':>9} {'batches':>8} {'prompt tok':>11} {'compl tok':>10} {'cost USD':>9} {'wall s':>7}")
+    print(f"{'mode':>6} {'requests':>9} {'batches':>8} {'prompt tok':>11} {'compl tok':>10} {'cost USD':>9} "
+          f"{'wall s':>7}")
     for mode, requests, batches, p, c, cost, wall in rows:
         print(f"{mode:>6} {requests:>9} {batches if mode == 'batch' else '-':>8} {p:>11} {c:>10} {cost:>9.4f} "
               f"{wall:>7.2f}")

@@ -68,7 +68,8 @@ def test_a_third_of_first_answers_faulty_and_every_summary_still_exact(
     usage = eng.client.usage
     assert usage.retries >= 3 and 3.0 in sleeps.calls  # 429/500/timeout retried, Retry-After honoured
     # a fenced answer or one without `usage` is accepted as it is; every other fault costs one more request
-    assert usage.requests == 38 + sum(1 for f in injected if f not in ("fenced", "no_usage"))
+    # (counted where they arrive: on a loaded machine a reused keep-alive connection may also fail and be retried)
+    assert len(server.state.requests("chat")) == 38 + sum(1 for f in injected if f not in ("fenced", "no_usage"))
     assert usage.prompt_tokens > 0 and usage.completion_tokens > 0
 
 
