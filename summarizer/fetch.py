@@ -16,18 +16,17 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from lxml import etree
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
 
 from summarizer.errors import ArxivAPIError, FetchError, InvalidPaperIdError
 from summarizer.listing import api_timestamp, listing_window, lookback_window
 from summarizer.models import Paper, parse_arxiv_id
+from summarizer.retry import Retryable, server_wait, with_retries
 from summarizer.settings import ArxivSettings
 
 log = logging.getLogger(__name__)
@@ -36,18 +35,6 @@ Sleep = Callable[[float], Awaitable[None]]
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV_NS = "http://arxiv.org/schemas/atom"
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-MAX_RETRY_AFTER = 300.0
-
-
-class _Transient(Exception):
-    """A failure worth another try; `retry_after` is the server's own wish, in seconds."""
-
-    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
-
-
 @dataclass
 class FetchStats:
     requests: int = 0
@@ -58,33 +45,6 @@ class FetchStats:
 class _Page:
     total: int
     papers: list[Paper]
-
-
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """`Retry-After` as seconds, whether given as a number or an HTTP date."""
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
-
-
-def _backoff(fallback: Callable[[RetryCallState], float]) -> Callable[[RetryCallState], float]:
-    def wait(state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        hinted = getattr(exc, "retry_after", None)
-        if hinted is not None:
-            return min(float(hinted), MAX_RETRY_AFTER)
-        return fallback(state)
-
-    return wait
 
 
 def paper_from_result(result: Any) -> Paper:
@@ -110,15 +70,15 @@ def paper_from_result(result: Any) -> Paper:
 
 
 def parse_atom(content: bytes, url: str) -> _Page:
-    """A page of arXiv's Atom API; malformed XML raises `_Transient` (arXiv does send half pages)."""
+    """A page of arXiv's Atom API; malformed XML raises `Retryable` (arXiv does send half pages)."""
     from arxiv import _feed
 
     try:
         root = etree.fromstring(content, parser=_XML_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise _Transient(f"malformed XML from arXiv ({exc.msg})") from None
+        raise Retryable(f"malformed XML from arXiv ({exc.msg})") from None
     if root is None or root.tag != f"{_ATOM}feed":
-        raise _Transient("arXiv's answer is not an Atom feed")
+        raise Retryable("arXiv's answer is not an Atom feed")
     feed = _feed.parse(content)
     try:
         papers = [paper_from_result(r) for r in feed.results]
@@ -193,48 +153,38 @@ class ArxivFetcher:
         try:
             resp = await self._paced_get(url, params, self.settings.timeout_seconds)
         except httpx.TimeoutException:
-            raise _Transient(f"arXiv did not answer within {self.settings.timeout_seconds:g} s") from None
+            raise Retryable(f"arXiv did not answer within {self.settings.timeout_seconds:g} s") from None
         except httpx.TransportError as exc:
-            raise _Transient(f"cannot reach arXiv ({type(exc).__name__})") from None
+            raise Retryable(f"cannot reach arXiv ({type(exc).__name__})") from None
         status = resp.status_code
         if status == 400:
             message = arxiv_error_text(resp.content)
             raise ArxivAPIError(f"arXiv refused the query: {message or resp.reason_phrase}", url=url, status=400)
         if status in (408, 429) or status >= 500:
-            raise _Transient(f"arXiv answered HTTP {status}", status, retry_after_seconds(resp.headers))
+            raise Retryable(f"arXiv answered HTTP {status}", status, server_wait(resp.headers))
         if status != 200:
             raise FetchError(f"arXiv answered HTTP {status} {resp.reason_phrase}", url=url, status=status)
         ctype = resp.headers.get("content-type", "")
         if "xml" not in ctype:
-            raise _Transient(f"arXiv answered with content type {ctype or 'none'!r}, not Atom XML", status)
+            raise Retryable(f"arXiv answered with content type {ctype or 'none'!r}, not Atom XML", status)
         page = parse_atom(resp.content, url)
         start = int(params["start"])
         if not page.papers and (not first_page or page.total > start):
-            raise _Transient("arXiv returned an empty page in the middle of the results")
+            raise Retryable("arXiv returned an empty page in the middle of the results")
         return page
 
     async def _page(self, params: dict[str, str], first_page: bool) -> _Page:
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.settings.max_retries + 1),
-            wait=_backoff(wait_exponential_jitter(multiplier=2, max=60, jitter=1)),
-            retry=retry_if_exception_type(_Transient),
-            sleep=self._sleep,
-            reraise=True,
-            before_sleep=self._count_retry,
-        )
+        attempts = self.settings.max_retries + 1
         try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._try_page(params, first_page)
-        except _Transient as exc:
-            attempts = self.settings.max_retries + 1
+            return await with_retries(lambda: self._try_page(params, first_page), attempts=attempts,
+                                      sleep=self._sleep, multiplier=2, on_retry=self._count_retry)
+        except Retryable as exc:
             raise FetchError(f"{exc} (gave up after {attempts} attempts)", url=self.settings.api_url,
                              status=exc.status) from None
-        raise AssertionError("unreachable")
 
-    def _count_retry(self, state: RetryCallState) -> None:
+    def _count_retry(self, exc: BaseException | None) -> None:
         self.stats.retries += 1
-        log.info("arXiv request failed (%s); retrying", state.outcome.exception() if state.outcome else "?")
+        log.info("arXiv request failed (%s); retrying", exc)
 
     async def search(self, query: str = "", id_list: Iterable[str] = ()) -> AsyncIterator[list[Paper]]:
         """Every page of a query, in submission order, one page at a time."""

@@ -15,17 +15,16 @@ import asyncio
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
 
 from summarizer.errors import AnswerRejected, AuthError, BudgetExceeded, ConfigError, LLMError
 from summarizer.pacing import Pacer, estimate_tokens
 from summarizer.prompts import PromptSet
+from summarizer.retry import Retryable, server_wait, with_retries
 from summarizer.settings import LLMSettings, StructuredMode
 from summarizer.validate import AnswerInvalid, validate_answer
 
@@ -35,13 +34,6 @@ Sleep = Callable[[float], Awaitable[None]]
 MODES: tuple[StructuredMode, ...] = ("json_schema", "tools", "json_object", "text")
 TOOL_NAME = "submit_summary"
 MAX_SERVER_WAIT = 120.0
-
-
-class _Retryable(Exception):
-    def __init__(self, message: str, status: int | None = None, wait: float | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = wait
 
 
 class ModeRejected(LLMError):
@@ -66,38 +58,6 @@ class RunUsage:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     stopped: LLMError | None = None
-
-
-def _duration(text: str) -> float | None:
-    """`1s`, `6m0s`, `20ms`, `0.5` (the forms of x-ratelimit-reset-*) as seconds."""
-    text = text.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        return None
-    scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-    return sum(float(n) * scale[u] for n, u in parts)
-
-
-def server_wait(headers: Mapping[str, str]) -> float | None:
-    """How long the provider asks us to wait: Retry-After(-ms), then the rate-limit resets."""
-    if ms := headers.get("retry-after-ms"):
-        try:
-            return float(ms) / 1000
-        except ValueError:
-            pass
-    if after := headers.get("retry-after"):
-        try:
-            return float(after)
-        except ValueError:
-            pass
-    resets = [_duration(headers[h]) for h in ("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens")
-              if h in headers]
-    waits = [w for w in resets if w is not None]
-    return max(waits) if waits else None
 
 
 def resolve_api_key(settings: LLMSettings) -> str:
@@ -160,9 +120,9 @@ class ChatClient:
                 **({"temperature": self.settings.temperature} if self.settings.temperature is not None else {}),
                 extra_body=self.settings.extra_body or None, **args)
         except openai.APITimeoutError:
-            raise _Retryable(f"no answer within {self.settings.timeout_seconds:g} s") from None
+            raise Retryable(f"no answer within {self.settings.timeout_seconds:g} s") from None
         except openai.APIConnectionError as exc:
-            raise _Retryable(f"cannot reach the provider ({type(exc.__cause__ or exc).__name__})") from None
+            raise Retryable(f"cannot reach the provider ({type(exc.__cause__ or exc).__name__})") from None
         except openai.APIStatusError as exc:
             status = exc.status_code
             detail = self._scrub(str(getattr(exc, "message", "") or exc))[:300]
@@ -171,7 +131,7 @@ class ChatClient:
                                                paper_id=paper_id, status=status)
                 raise self.usage.stopped from None
             if status in (408, 409, 429) or status >= 500:
-                raise _Retryable(f"HTTP {status}: {detail}", status, server_wait(exc.response.headers)) from None
+                raise Retryable(f"HTTP {status}: {detail}", status, server_wait(exc.response.headers)) from None
             if status == 400 and re.search(r"response_format|json_schema|tool|function", detail, re.I):
                 raise ModeRejected(f"HTTP 400: {detail}", paper_id=paper_id, status=400) from None
             raise LLMError(f"HTTP {status}: {detail}", paper_id=paper_id, status=status) from None
@@ -193,9 +153,9 @@ class ChatClient:
         if price:
             self.usage.cost_usd += (prompt_tokens * price.input + completion_tokens * price.output) / 1e6
 
-    def _count_retry(self, state: RetryCallState) -> None:
+    def _count_retry(self, exc: BaseException | None) -> None:
         self.usage.retries += 1
-        log.info("LLM request failed (%s); retrying", state.outcome.exception() if state.outcome else "?")
+        log.info("LLM request failed (%s); retrying", self._scrub(str(exc)))
 
     async def create(self, messages: list[dict[str, Any]], schema: dict[str, Any], mode: StructuredMode,
                      max_tokens: int, paper_id: str | None = None) -> Completion:
@@ -203,24 +163,13 @@ class ChatClient:
         if budget is not None and self.usage.cost_usd >= budget:
             raise BudgetExceeded(f"max_cost_usd {budget:g} reached; not started", paper_id=paper_id)
 
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            hinted = getattr(exc, "retry_after", None)
-            if hinted is not None:
-                return min(float(hinted), MAX_SERVER_WAIT)
-            return float(wait_exponential_jitter(multiplier=1, max=60, jitter=1)(state))
-
-        retrying = AsyncRetrying(stop=stop_after_attempt(self.settings.max_retries + 1), wait=wait,
-                                 retry=retry_if_exception_type(_Retryable), sleep=self._sleep, reraise=True,
-                                 before_sleep=self._count_retry)
+        attempts = self.settings.max_retries + 1
+        args = self.request_args(schema, mode)
         try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._once(messages, self.request_args(schema, mode), max_tokens, paper_id)
-        except _Retryable as exc:
-            raise LLMError(f"{exc} (gave up after {self.settings.max_retries + 1} attempts)",
-                           paper_id=paper_id, status=exc.status) from None
-        raise AssertionError("unreachable")
+            return await with_retries(lambda: self._once(messages, args, max_tokens, paper_id), attempts=attempts,
+                                      sleep=self._sleep, max_server_wait=MAX_SERVER_WAIT, on_retry=self._count_retry)
+        except Retryable as exc:
+            raise LLMError(f"{exc} (gave up after {attempts} attempts)", paper_id=paper_id, status=exc.status) from None
 
 
 def reask_messages(answer: str, error: str) -> list[dict[str, Any]]:

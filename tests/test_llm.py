@@ -12,9 +12,10 @@ import pytest
 
 from summarizer.cache import SummaryCache, summary_key
 from summarizer.errors import AnswerRejected, AuthError, BudgetExceeded
-from summarizer.llm import ChatClient, SummaryEngine, server_wait
+from summarizer.llm import ChatClient, SummaryEngine
 from summarizer.models import Entry
 from summarizer.prompts import PROMPTS_DIR, PromptSet
+from summarizer.retry import server_wait
 from summarizer.settings import LLMSettings, Price
 from tests.fakes import FakeServer, Sleeps
 
@@ -156,4 +157,5 @@ def test_server_wait_headers() -> None:
     assert server_wait({"retry-after": "3"}) == 3.0
     assert server_wait({"retry-after-ms": "250"}) == 0.25
     assert server_wait({"x-ratelimit-reset-requests": "1s", "x-ratelimit-reset-tokens": "6m0s"}) == 360.0
+    assert server_wait({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # a date in the past
     assert server_wait({}) is None

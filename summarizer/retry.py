@@ -1,0 +1,88 @@
+"""The transport retry policy, in one place for both services we talk to (arXiv, the LLM provider).
+
+A failure worth another try is raised as `Retryable`, carrying how long the server asked us to
+wait; `with_retries` runs a call under `tenacity` with exponential backoff and jitter, honours
+that wish (capped), sleeps through the injected `sleep`, and re-raises the last `Retryable` once
+the attempts are spent, for the caller to turn into its own one-line error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
+
+T = TypeVar("T")
+
+
+class Retryable(Exception):
+    """A failure worth another try; `retry_after` is the server's own wish, in seconds."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+def _duration(text: str) -> float | None:
+    """`1s`, `6m0s`, `20ms`, `0.5` (the forms of x-ratelimit-reset-*) as seconds."""
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+def server_wait(headers: Mapping[str, str]) -> float | None:
+    """How long the server asks us to wait: Retry-After(-ms) as seconds or a date, then rate-limit resets."""
+    if ms := headers.get("retry-after-ms"):
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    if after := headers.get("retry-after"):
+        try:
+            return max(0.0, float(after))
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(after)
+                return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
+            except (TypeError, ValueError):
+                pass
+    resets = [_duration(headers[h]) for h in ("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens")
+              if h in headers]
+    waits = [w for w in resets if w is not None]
+    return max(waits) if waits else None
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], *, attempts: int, sleep: Callable[[float], Awaitable[None]],
+                       multiplier: float = 1.0, max_backoff: float = 60.0, max_server_wait: float = 300.0,
+                       on_retry: Callable[[BaseException | None], None] = lambda exc: None) -> T:
+    backoff = wait_exponential_jitter(multiplier=multiplier, max=max_backoff, jitter=1)
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = getattr(exc, "retry_after", None)
+        if hinted is not None:
+            return min(float(hinted), max_server_wait)
+        return float(backoff(state))
+
+    def count(state: RetryCallState) -> None:
+        on_retry(state.outcome.exception() if state.outcome else None)
+
+    retrying = AsyncRetrying(stop=stop_after_attempt(attempts), wait=wait, retry=retry_if_exception_type(Retryable),
+                             sleep=sleep, reraise=True, before_sleep=count)
+    async for attempt in retrying:
+        with attempt:
+            return await call()
+    raise AssertionError("unreachable: tenacity re-raises the last failure")
