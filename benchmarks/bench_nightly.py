@@ -79,14 +79,14 @@ async def one_run(n: int, latency: float, concurrency: int, trace_memory: bool =
             if trace_memory:
                 tracemalloc.start()
             started = time.perf_counter()
-            report, entries = await run_nightly(settings, DAY, Services(arxiv_http=a, llm_http=b))
+            report, ids = await run_nightly(settings, DAY, Services(arxiv_http=a, llm_http=b))
             wall = time.perf_counter() - started
             peak = tracemalloc.get_traced_memory()[1] if trace_memory else 0
             tracemalloc.stop()
     ideal = n * latency / concurrency
     return {"papers": n, "latency": latency, "concurrency": concurrency, "wall_s": wall, "ideal_s": ideal,
             "ratio": wall / ideal if ideal else 0.0, "requests": report.llm_requests, "retries": report.llm_retries,
-            "peak_mib": peak / 2**20, "in_digest": len(entries)}
+            "peak_mib": peak / 2**20, "in_digest": len(ids)}
 
 
 def startup_seconds() -> float:

@@ -6,7 +6,7 @@ page carries its own CSS (no fetches at view time) and reads on a phone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from html import escape
 
 from summarizer.models import Entry
@@ -29,38 +29,45 @@ def _field(label: str, text: str) -> str:
     return f'<p class="field"><span class="label">{escape(label)}:</span> {escape(text)}</p>\n'
 
 
+def html_chunks(sections: Sequence[tuple[str, int]], entries: Iterable[Entry], title: str) -> Iterator[str]:
+    """The page piece by piece, like `render.digest_chunks`: (category, count) pairs and papers in display order."""
+    yield "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+    yield '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+    yield f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+    yield f'<div id="toc"></div>\n<h1>{escape(title)}</h1>\n<h2>Table of Contents</h2>\n<ul>\n'
+    for cat, count in sections:
+        yield f'<li><a href="#{escape(cat)}">{escape(cat)}</a> [Total: {count}]</li>\n'
+    yield "</ul>\n"
+    papers = iter(entries)
+    index = 0
+    for cat, count in sections:
+        yield f'<section id="{escape(cat)}">\n<h2>{escape(cat)} <a class="back" href="#toc">[Back]</a></h2>\n'
+        for _ in range(count):
+            index += 1
+            yield _article(next(papers), index)
+        yield "</section>\n"
+    yield "</body>\n</html>\n"
+
+
+def _article(entry: Entry, index: int) -> str:
+    p, s = entry.paper, entry.summary
+    return (
+        f'<article id="paper-{index}">\n'
+        f'<h3>[{index}] <a href="{escape(p.abs_url)}">{escape(p.title)}</a></h3>\n'
+        f'<p class="authors">{escape(", ".join(p.authors))}</p>\n'
+        + _field("Main category", p.primary_category)
+        + _field("TL;DR", s.tldr)
+        + "<details>\n<summary>Details</summary>\n"
+        + _field("Motivation", s.motivation)
+        + _field("Method", s.method)
+        + _field("Result", s.result)
+        + _field("Conclusion", s.conclusion)
+        + _field("Abstract", p.abstract)
+        + "</details>\n</article>\n"
+    )
+
+
 def render_html(entries: Sequence[Entry], categories: Sequence[str] | None = None, title: str = "arXiv digest") -> str:
     sections = group_by_section(entries, categories)
-    out = [
-        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n",
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-        f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n",
-        f'<div id="toc"></div>\n<h1>{escape(title)}</h1>\n<h2>Table of Contents</h2>\n<ul>\n',
-    ]
-    for cat, items in sections:
-        out.append(f'<li><a href="#{escape(cat)}">{escape(cat)}</a> [Total: {len(items)}]</li>\n')
-    out.append("</ul>\n")
-    index = 0
-    for cat, items in sections:
-        out.append(f'<section id="{escape(cat)}">\n<h2>{escape(cat)} '
-                   f'<a class="back" href="#toc">[Back]</a></h2>\n')
-        for entry in items:
-            index += 1
-            p, s = entry.paper, entry.summary
-            out.append(
-                f'<article id="paper-{index}">\n'
-                f'<h3>[{index}] <a href="{escape(p.abs_url)}">{escape(p.title)}</a></h3>\n'
-                f'<p class="authors">{escape(", ".join(p.authors))}</p>\n'
-                + _field("Main category", p.primary_category)
-                + _field("TL;DR", s.tldr)
-                + "<details>\n<summary>Details</summary>\n"
-                + _field("Motivation", s.motivation)
-                + _field("Method", s.method)
-                + _field("Result", s.result)
-                + _field("Conclusion", s.conclusion)
-                + _field("Abstract", p.abstract)
-                + "</details>\n</article>\n"
-            )
-        out.append("</section>\n")
-    out.append("</body>\n</html>\n")
-    return "".join(out)
+    counts = [(cat, len(items)) for cat, items in sections]
+    return "".join(html_chunks(counts, (e for _, items in sections for e in items), title))

@@ -10,8 +10,12 @@ paper whose summary fails is left out and reported, never given a placeholder.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import os
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,12 +26,12 @@ from pydantic import BaseModel, Field
 from summarizer.cache import History, SummaryCache, summary_key
 from summarizer.errors import AuthError, Interrupted, LLMError, NoListingError
 from summarizer.fetch import ArxivFetcher
-from summarizer.html import render_html
+from summarizer.html import html_chunks
 from summarizer.listing import check_listing_date, newest_listing
 from summarizer.llm import ChatClient, RunUsage, SummaryEngine
-from summarizer.models import Entry, Paper, Summary, parse_arxiv_id
+from summarizer.models import Entry, Paper, Summary, entry_to_record, parse_arxiv_id, record_to_entry
 from summarizer.prompts import PromptSet
-from summarizer.render import group_by_section, render_digest
+from summarizer.render import digest_chunks, group_by_section, order_categories
 from summarizer.settings import Settings
 from summarizer.store import atomic_write_text, read_records, records_text
 
@@ -115,108 +119,145 @@ def digest_paths(output_dir: Path, day: date) -> dict[str, Path]:
     return {ext: output_dir / f"{stem}.{ext}" for ext in ("md", "html", "jsonl", "report.json")}
 
 
-def display_order(entries: list[Entry], categories: list[str] | None) -> list[Entry]:
-    return [e for _, items in group_by_section(entries, categories) for e in items]
+class EntrySpool:
+    """Finished entries wait on disk, not in memory, until the digest is written.
+
+    Memory then grows by a small index line per paper, not by the paper's text; the files are
+    written in one streaming pass per output, in display order.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self._file = tempfile.TemporaryFile(dir=directory)
+        self.index: list[tuple[str, str, int, int]] = []  # (id, primary category, offset, length)
+
+    def add(self, entry: Entry) -> None:
+        data = (json.dumps(entry_to_record(entry), ensure_ascii=False) + "\n").encode("utf-8")
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(data)
+        self.index.append((entry.paper.id, entry.paper.primary_category, offset, len(data)))
+
+    def read(self, item: tuple[str, str, int, int]) -> Entry:
+        self._file.seek(item[2])
+        return record_to_entry(json.loads(self._file.read(item[3])))
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def write_digest_stream(paths: dict[str, Path], sections: list[tuple[str, int]],
+                        entries: Callable[[], Iterator[Entry]], title: str) -> None:
+    """The .jsonl, .html and .md of a digest, each streamed to a temporary file and renamed."""
+    atomic_write_text(paths["jsonl"], (records_text([e]) for e in entries()))
+    atomic_write_text(paths["html"], html_chunks(sections, entries(), title))
+    atomic_write_text(paths["md"], digest_chunks(sections, entries()))
 
 
 def write_digest(paths: dict[str, Path], entries: list[Entry], categories: list[str] | None, title: str) -> None:
-    """The .md, .html and .jsonl of a digest, each written atomically; records in display order."""
-    ordered = display_order(entries, categories)
-    atomic_write_text(paths["jsonl"], records_text(ordered))
-    atomic_write_text(paths["html"], render_html(ordered, None, title=title))
-    atomic_write_text(paths["md"], render_digest(ordered, None))
+    """A digest from entries in memory (sections in configured order); records in display order."""
+    groups = group_by_section(entries, categories)
+    ordered = [e for _, items in groups for e in items]
+    write_digest_stream(paths, [(c, len(items)) for c, items in groups], lambda: iter(ordered), title)
+
+
+def write_spooled_digest(paths: dict[str, Path], spool: EntrySpool, categories: list[str], title: str) -> list[str]:
+    """The nightly digest from the spool: papers by arXiv id within sections; returns the ids."""
+    by_id = sorted(spool.index, key=lambda item: item[0])
+    order = order_categories((item[1] for item in by_id), categories)
+    ordered = [item for cat in order for item in by_id if item[1] == cat]
+    sections = [(cat, sum(1 for item in by_id if item[1] == cat)) for cat in order]
+    write_digest_stream(paths, sections, lambda: (spool.read(item) for item in ordered), title)
+    return [item[0] for item in ordered]
 
 
 async def run_nightly(settings: Settings, day: date | None, services: Services,
-                      categories: list[str] | None = None, force: bool = False) -> tuple[Report, list[Entry]]:
-    """Fetch listing `day`, summarize every paper, write the digest files; returns the report."""
+                      categories: list[str] | None = None, force: bool = False) -> tuple[Report, list[str]]:
+    """Fetch listing `day`, summarize every paper, write the digest files; returns the report and the ids."""
     started = services.clock()
     newest = newest_listing(services.now())
     day = day or newest
     check_listing_date(day)
     cats = categories or settings.arxiv.categories
     cache_dir = Path(settings.paths.cache_dir).expanduser()
-    cache, history = SummaryCache(cache_dir), History(cache_dir)
-    summarizer = Summarizer(settings, services, cache)
-    fetcher = ArxivFetcher(settings.arxiv, services.arxiv_http, sleep=services.sleep, clock=services.clock,
-                           categories=cats)
-    report = Report(date=day.isoformat(), model=settings.llm.model)
-    progress = Progress(usage=summarizer.client.usage)
-    stop = services.stop or asyncio.Event()
-    queue: asyncio.Queue[Paper | None] = asyncio.Queue(maxsize=settings.llm.max_concurrency * 4)
-    results: list[Entry] = []
-    workers_n = settings.llm.max_concurrency
+    async with contextlib.AsyncExitStack() as stack:
+        cache = SummaryCache(cache_dir)
+        stack.callback(cache.close)
+        history = History(cache_dir)
+        stack.callback(history.close)
+        spool = EntrySpool(cache_dir / "spool")
+        stack.callback(spool.close)
+        summarizer = Summarizer(settings, services, cache)
+        stack.push_async_callback(summarizer.client.close)
+        fetcher = ArxivFetcher(settings.arxiv, services.arxiv_http, sleep=services.sleep, clock=services.clock,
+                               categories=cats)
+        report = Report(date=day.isoformat(), model=settings.llm.model)
+        progress = Progress(usage=summarizer.client.usage)
+        stop = services.stop or asyncio.Event()
+        queue: asyncio.Queue[Paper | None] = asyncio.Queue(maxsize=settings.llm.max_concurrency * 4)
+        workers_n = settings.llm.max_concurrency
 
-    async def produce() -> None:
-        try:
-            async for paper in fetcher.listing(day, exclude=history.earlier(day),
-                                               use_rss=settings.arxiv.use_rss and day == newest):
-                if stop.is_set():
-                    break
-                progress.fetched += 1
-                await queue.put(paper)
-                services.on_progress(progress)
-        finally:
-            progress.fetching = False
-            report.durations_s["fetch"] = round(services.clock() - started, 3)
-            for _ in range(workers_n):
-                await queue.put(None)
-
-    async def work() -> None:
-        while (paper := await queue.get()) is not None:
-            summary = None if force else summarizer.cached(paper)
-            if summary is not None:
-                progress.cached += 1
-            elif stop.is_set() or isinstance(progress.usage.stopped, AuthError):
-                report.not_started += 1
-                continue
-            else:
-                try:
-                    summary = await summarizer.fresh(paper)
-                except LLMError as exc:
-                    progress.failed += 1
-                    report.failed.append(Failure(id=paper.id, title=paper.title, reason=str(exc)))
+        async def produce() -> None:
+            try:
+                async for paper in fetcher.listing(day, exclude=history.earlier(day),
+                                                   use_rss=settings.arxiv.use_rss and day == newest):
+                    if stop.is_set():
+                        break
+                    progress.fetched += 1
+                    await queue.put(paper)
                     services.on_progress(progress)
-                    continue
-            progress.done += 1
-            results.append(summarizer.entry(paper, summary))
-            services.on_progress(progress)
+            finally:
+                progress.fetching = False
+                report.durations_s["fetch"] = round(services.clock() - started, 3)
+                for _ in range(workers_n):
+                    await queue.put(None)
 
-    try:
+        async def work() -> None:
+            while (paper := await queue.get()) is not None:
+                summary = None if force else summarizer.cached(paper)
+                if summary is not None:
+                    progress.cached += 1
+                elif stop.is_set() or isinstance(progress.usage.stopped, AuthError):
+                    report.not_started += 1
+                    continue
+                else:
+                    try:
+                        summary = await summarizer.fresh(paper)
+                    except LLMError as exc:
+                        progress.failed += 1
+                        report.failed.append(Failure(id=paper.id, title=paper.title, reason=str(exc)))
+                        services.on_progress(progress)
+                        continue
+                progress.done += 1
+                spool.add(summarizer.entry(paper, summary))
+                services.on_progress(progress)
+
         workers = [asyncio.create_task(work()) for _ in range(workers_n)]
         try:
             await produce()
         finally:
             await asyncio.gather(*workers)
-    finally:
-        cache.close()
-        await summarizer.client.close()
-    usage = progress.usage
-    report.fetched = progress.fetched
-    report.from_cache = progress.cached
-    report.summarized = progress.done - progress.cached
-    report.llm_requests, report.llm_retries = usage.requests, usage.retries
-    report.prompt_tokens, report.completion_tokens = usage.prompt_tokens, usage.completion_tokens
-    report.cost_usd = round(usage.cost_usd, 6)
-    report.arxiv_requests, report.arxiv_retries = fetcher.stats.requests, fetcher.stats.retries
-    report.durations_s["summarize"] = round(services.clock() - started, 3)
-    if isinstance(usage.stopped, AuthError):
-        history.close()
-        raise usage.stopped
-    if stop.is_set():
-        report.interrupted = True
-        history.close()
-        raise Interrupted(f"stopped by a signal after {progress.done} papers; re-run to finish (cached answers "
-                          "are kept)")
-    results.sort(key=lambda e: e.paper.id)
-    if results or report.failed:
-        paths = digest_paths(Path(settings.paths.output_dir).expanduser(), day)
-        write_digest(paths, results, cats, title=f"arXiv digest {day.isoformat()}")
-        history.record(day, [e.paper.id for e in results])
-        report.durations_s["total"] = round(services.clock() - started, 3)
-        atomic_write_text(paths["report.json"], report.model_dump_json(indent=2) + "\n")
-    history.close()
-    return report, results
+        usage = progress.usage
+        report.fetched, report.from_cache = progress.fetched, progress.cached
+        report.summarized = progress.done - progress.cached
+        report.llm_requests, report.llm_retries = usage.requests, usage.retries
+        report.prompt_tokens, report.completion_tokens = usage.prompt_tokens, usage.completion_tokens
+        report.cost_usd = round(usage.cost_usd, 6)
+        report.arxiv_requests, report.arxiv_retries = fetcher.stats.requests, fetcher.stats.retries
+        report.durations_s["summarize"] = round(services.clock() - started, 3)
+        if isinstance(usage.stopped, AuthError):
+            raise usage.stopped
+        if stop.is_set():
+            report.interrupted = True
+            raise Interrupted(f"stopped by a signal after {progress.done} papers; re-run to finish (cached answers "
+                              "are kept)")
+        ids: list[str] = []
+        if spool.index or report.failed:
+            paths = digest_paths(Path(settings.paths.output_dir).expanduser(), day)
+            ids = write_spooled_digest(paths, spool, cats, title=f"arXiv digest {day.isoformat()}")
+            history.record(day, ids)
+            report.durations_s["total"] = round(services.clock() - started, 3)
+            atomic_write_text(paths["report.json"], report.model_dump_json(indent=2) + "\n")
+        return report, ids
 
 
 def find_digest(output_dir: Path, paper_id: str, day: date | None) -> tuple[Path, list[Entry]] | None:

@@ -56,6 +56,8 @@ class RichProgress:
         self._bar.update(self._task, completed=p.done + p.failed, total=None if p.fetching else p.fetched, info=info)
 
     def close(self, p: Progress | None) -> None:
+        if p is not None:
+            self(p)  # the last state, now that fetching is over and the total is known
         self._bar.stop()
 
 

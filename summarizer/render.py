@@ -6,7 +6,7 @@ so whatever `digest_parser` reads back renders to the very same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from summarizer.models import Entry
 
@@ -19,11 +19,16 @@ def section_order(entries: Iterable[Entry], categories: Sequence[str] | None = N
     Without a configuration, sections follow the order in which categories first appear.
     Categories without papers get no section.
     """
-    present = list(dict.fromkeys(e.paper.primary_category for e in entries))
+    return order_categories((e.paper.primary_category for e in entries), categories)
+
+
+def order_categories(present: Iterable[str], categories: Sequence[str] | None = None) -> list[str]:
+    """`section_order` over category names (each paper's primary category, in hand-over order)."""
+    seen = list(dict.fromkeys(present))
     if categories is None:
-        return present
-    configured = [c for c in dict.fromkeys(categories) if c in present]
-    return configured + sorted(c for c in present if c not in configured)
+        return seen
+    configured = [c for c in dict.fromkeys(categories) if c in seen]
+    return configured + sorted(c for c in seen if c not in configured)
 
 
 def group_by_section(
@@ -63,17 +68,23 @@ def render_entry(entry: Entry, index: int) -> str:
     )
 
 
+def digest_chunks(sections: Sequence[tuple[str, int]], entries: Iterable[Entry]) -> Iterator[str]:
+    """The digest piece by piece: `sections` are (category, paper count) in display order and
+    `entries` the papers in display order, so a digest of any size is written without holding it."""
+    yield TOC_HEADER
+    for cat, count in sections:
+        yield f"- [{cat}](#{cat}) [Total: {count}]\n"
+    papers = iter(entries)
+    index = 0
+    for cat, count in sections:
+        yield f"\n\n<div id='{cat}'></div>\n\n# {cat} [[Back]](#toc)\n\n"
+        for k in range(count):
+            index += 1
+            yield ("\n\n" if k else "") + render_entry(next(papers), index)
+
+
 def render_digest(entries: Sequence[Entry], categories: Sequence[str] | None = None) -> str:
     """The whole digest: table of contents, then one section per category with papers."""
     sections = group_by_section(entries, categories)
-    parts = [TOC_HEADER]
-    parts.extend(f"- [{cat}](#{cat}) [Total: {len(items)}]\n" for cat, items in sections)
-    index = 0
-    for cat, items in sections:
-        parts.append(f"\n\n<div id='{cat}'></div>\n\n# {cat} [[Back]](#toc)\n\n")
-        blocks = []
-        for entry in items:
-            index += 1
-            blocks.append(render_entry(entry, index))
-        parts.append("\n\n".join(blocks))
-    return "".join(parts)
+    counts = [(cat, len(items)) for cat, items in sections]
+    return "".join(digest_chunks(counts, (e for _, items in sections for e in items)))

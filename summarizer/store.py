@@ -16,12 +16,14 @@ from summarizer.errors import RecordsError
 from summarizer.models import Entry, entry_to_record, record_to_entry
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write `chunks` to a temporary file beside `path`, then rename it over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -30,8 +32,14 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    atomic_write_chunks(path, [data])
+
+
+def atomic_write_text(path: Path, text: str | Iterable[str]) -> None:
+    """Text, whole or in pieces, written atomically as UTF-8."""
+    pieces = [text] if isinstance(text, str) else text
+    atomic_write_chunks(path, (piece.encode("utf-8") for piece in pieces))
 
 
 def records_text(entries: Iterable[Entry]) -> str:
