@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from summarizer.errors import RecordsError
 from summarizer.models import Entry, entry_to_record, record_to_entry
@@ -50,8 +51,8 @@ def write_records(path: Path, entries: Iterable[Entry]) -> None:
     atomic_write_text(path, records_text(entries))
 
 
-def read_records(path: Path) -> list[Entry]:
-    """All entries of a records file; a bad line is an error naming it."""
+def numbered_json_lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-blank line of a JSON Lines file; a bad line is an error naming it."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -60,26 +61,6 @@ def read_records(path: Path) -> list[Entry]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RecordsError("not UTF-8 text", line=data[: exc.start].count(b"\n") + 1, path=str(path)) from None
-    entries = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RecordsError(f"not JSON: {exc.msg}", line=number, path=str(path)) from None
-        entries.append(record_to_entry(record, line=number, path=str(path)))
-    return entries
-
-
-def read_json_lines(path: Path) -> list[dict[str, object]]:
-    """Every object of a JSON Lines file, as it is; a bad line is an error naming it."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise RecordsError(f"cannot read: {exc.strerror}", path=str(path)) from None
-    except UnicodeDecodeError:
-        raise RecordsError("not UTF-8 text", path=str(path)) from None
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -90,5 +71,15 @@ def read_json_lines(path: Path) -> list[dict[str, object]]:
             raise RecordsError(f"not JSON: {exc.msg}", line=number, path=str(path)) from None
         if not isinstance(row, dict):
             raise RecordsError("a record must be a JSON object", line=number, path=str(path))
-        rows.append(row)
+        rows.append((number, row))
     return rows
+
+
+def read_json_lines(path: Path) -> list[dict[str, Any]]:
+    """Every object of a JSON Lines file, as it is."""
+    return [row for _, row in numbered_json_lines(path)]
+
+
+def read_records(path: Path) -> list[Entry]:
+    """All entries of a records file; a bad line is an error naming it."""
+    return [record_to_entry(row, line=number, path=str(path)) for number, row in numbered_json_lines(path)]
