@@ -81,6 +81,7 @@ class ChatClient:
         self._sleep = sleep
         self._secret = resolve_api_key(settings)
         base_url = settings.base_url or os.environ.get("OPENAI_BASE_URL") or None
+        self.token_param = "max_tokens"  # becomes max_completion_tokens if the provider asks for it
         self.sdk = AsyncOpenAI(api_key=self._secret, base_url=base_url, max_retries=0,
                                 timeout=settings.timeout_seconds,
                                 http_client=http_client,  # type: ignore[arg-type]  # openai>=3 accepts httpx clients too
@@ -116,7 +117,7 @@ class ChatClient:
         try:
             create: Any = self.sdk.chat.completions.create
             resp = await create(
-                model=self.settings.model, messages=messages, max_tokens=max_tokens,
+                model=self.settings.model, messages=messages, **{self.token_param: max_tokens},
                 **({"temperature": self.settings.temperature} if self.settings.temperature is not None else {}),
                 extra_body=self.settings.extra_body or None, **args)
         except openai.APITimeoutError:
@@ -132,6 +133,10 @@ class ChatClient:
                 raise self.usage.stopped from None
             if status in (408, 409, 429) or status >= 500:
                 raise Retryable(f"HTTP {status}: {detail}", status, server_wait(exc.response.headers)) from None
+            if status == 400 and self.token_param == "max_tokens" and "max_completion_tokens" in detail:
+                # Reasoning models refuse `max_tokens`; switch once for the rest of the run and ask again.
+                self.token_param = "max_completion_tokens"
+                raise Retryable(f"HTTP 400: {detail}", 400, retry_after=0.0) from None
             if status == 400 and re.search(r"response_format|json_schema|tool|function", detail, re.I):
                 raise ModeRejected(f"HTTP 400: {detail}", paper_id=paper_id, status=400) from None
             raise LLMError(f"HTTP {status}: {detail}", paper_id=paper_id, status=status) from None

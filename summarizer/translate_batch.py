@@ -51,7 +51,7 @@ def request_line(cid: str, text: str, translator: Translator, engine: SummaryEng
     if cid in rnd.reask:
         messages += reask_messages(*rnd.reask[cid])
     max_tokens = rnd.max_tokens.get(cid, llm.max_tokens)
-    body: dict[str, Any] = {"model": llm.model, "messages": messages, "max_tokens": max_tokens,
+    body: dict[str, Any] = {"model": llm.model, "messages": messages, engine.client.token_param: max_tokens,
                             **engine.client.request_args(TRANSLATION_SCHEMA, rnd.mode),  # type: ignore[arg-type]
                             **llm.extra_body}
     if llm.temperature is not None:
@@ -142,6 +142,8 @@ async def _collect(api: BatchAPI, part: Part, rnd: Round, state: JobState, trans
                 raise AuthError(f"the provider refused the API key (HTTP {status})", status=status)
             if status == 400 and re.search(r"response_format|json_schema|tool", message, re.I):
                 engine.ladder.step_down(rnd.mode)  # type: ignore[arg-type]
+            if status == 400 and "max_completion_tokens" in message:
+                engine.client.token_param = "max_completion_tokens"
             rnd.failures[cid] = ["", message]
             continue
         usage = body.get("usage") or {}

@@ -48,6 +48,7 @@ class FakeState:
     llm_faults: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # by title or text
     always_fail: set[str] = field(default_factory=set)  # titles (or texts) answered with HTTP 500 forever
     reject_modes: set[str] = field(default_factory=set)  # "json_schema"/"tools" refused with 400
+    reject_max_tokens: bool = False  # as OpenAI's reasoning models do
     llm_latency: float = 0.0
     api_key: str | None = None
     rss: bytes | None = None
@@ -279,6 +280,10 @@ def fault_key(body: dict[str, Any]) -> str:
 
 def answer_chat(state: FakeState, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str], str | None]:
     """(status, body, headers, fault) of one chat completion: recorded summary, or fake translation."""
+    if state.reject_max_tokens and "max_tokens" in body:
+        return 400, {"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                               "Use 'max_completion_tokens' instead.", "type": "invalid_request_error",
+                               "param": "max_tokens", "code": "unsupported_parameter"}}, {}, None
     fmt = (body.get("response_format") or {}).get("type")
     mode = "tools" if body.get("tools") else fmt or "text"
     if mode in state.reject_modes:

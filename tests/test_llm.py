@@ -117,6 +117,14 @@ def test_down_to_json_object_and_text(server: FakeServer, sample_entries: list[E
     assert eng.ladder.mode == "text"
 
 
+def test_max_completion_tokens_providers(server: FakeServer, sample_entries: list[Entry]) -> None:
+    server.state.reject_max_tokens = True
+    eng = engine(server, Sleeps())
+    assert summarize_all(eng, sample_entries[:4], concurrency=1) == [e.summary for e in sample_entries[:4]]
+    bodies = [r.body for r in server.state.requests("chat")]
+    assert len(bodies) == 5 and all(b and "max_completion_tokens" in b for b in bodies[1:])
+
+
 def test_wrong_key_stops_the_whole_run(server: FakeServer, sample_entries: list[Entry]) -> None:
     server.state.api_key = "sk-the-right-one"
     results = summarize_all(engine(server, Sleeps()), sample_entries, concurrency=4)
