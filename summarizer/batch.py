@@ -8,8 +8,10 @@ being submitted, and paid for, twice.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,7 @@ class Round(BaseModel):
 
 class JobState(BaseModel):
     job_id: str
+    created: float = Field(default_factory=time.time)
     args: dict[str, Any]
     model: str
     language: str
@@ -88,6 +91,20 @@ def split_requests(lines: list[tuple[str, bytes]], max_requests: int, max_bytes:
     return [p for p in parts if p]
 
 
+@contextlib.contextmanager
+def _provider_errors(what: str) -> Iterator[None]:
+    """SDK exceptions as one-line `LLMError`s naming the Batch API call."""
+    import openai
+
+    try:
+        yield
+    except openai.APIStatusError as exc:
+        message = f"Batch API {what}: HTTP {exc.status_code}: {exc.message}"[:300]
+        raise LLMError(message, status=exc.status_code) from None
+    except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+        raise LLMError(f"Batch API {what}: cannot reach the provider ({type(exc).__name__})") from None
+
+
 class BatchAPI:
     """The few Batch API calls a job needs, over the `openai` SDK (its retries off, as elsewhere)."""
 
@@ -95,27 +112,25 @@ class BatchAPI:
         self._sdk = sdk
 
     async def _call(self, what: str, coro: Awaitable[Any]) -> Any:
-        import openai
-
-        try:
+        with _provider_errors(what):
             return await coro
-        except openai.APIStatusError as exc:
-            raise LLMError(f"Batch API {what}: HTTP {exc.status_code}: {exc.message}"[:300],
-                           status=exc.status_code) from None
-        except (openai.APITimeoutError, openai.APIConnectionError) as exc:
-            raise LLMError(f"Batch API {what}: cannot reach the provider ({type(exc).__name__})") from None
 
     async def upload(self, name: str, data: bytes) -> str:
         file = await self._call("file upload", self._sdk.files.create(file=(name, data), purpose="batch"))
         return str(file.id)
 
-    async def find(self, job_id: str, part: int) -> Any | None:
-        """A batch this job already created for this part (its id may not have been saved)."""
-        page = await self._call("list", self._sdk.batches.list(limit=100))
-        for batch in page.data:
-            meta = batch.metadata or {}
-            if meta.get("summarizer_job") == job_id and meta.get("part") == str(part):
-                return batch
+    async def find(self, job_id: str, part: int, since: float) -> Any | None:
+        """A batch this job already created for this part (its id may not have been saved).
+
+        Batches are listed newest first; the walk stops at those older than the job itself.
+        """
+        with _provider_errors("list"):
+            async for batch in self._sdk.batches.list(limit=100):
+                if batch.created_at < since - 60:
+                    return None
+                meta = batch.metadata or {}
+                if meta.get("summarizer_job") == job_id and meta.get("part") == str(part):
+                    return batch
         return None
 
     async def create(self, file_id: str, job_id: str, part: int) -> Any:
@@ -138,7 +153,7 @@ async def submit(api: BatchAPI, cache_dir: Path, state: JobState, part: Part, li
     """Upload and create one part, saving the state after each step; resumes a half-done submit."""
     if part.batch_id:
         return
-    existing = await api.find(state.job_id, part.number)
+    existing = await api.find(state.job_id, part.number, state.created)
     if existing is None:
         if part.file_id is None:
             part.file_id = await api.upload(f"{state.job_id}-{part.number}.jsonl", b"".join(lines))

@@ -211,17 +211,6 @@ async def run_sync(translator: Translator, engine: SummaryEngine, todo: dict[str
     return failures
 
 
-def completion_text(body: dict[str, Any]) -> tuple[str | None, str | None]:
-    """(answer text, finish_reason) of a chat completion body from a batch output file."""
-    choices = body.get("choices") or []
-    if not choices:
-        return None, None
-    message = choices[0].get("message") or {}
-    calls = message.get("tool_calls") or []
-    text = calls[0]["function"]["arguments"] if calls else message.get("content")
-    return text, choices[0].get("finish_reason")
-
-
 @dataclass
 class TranslateJob:
     """What `summarizer translate` was asked to do (saved with a batch job, so `batch collect` can finish it)."""

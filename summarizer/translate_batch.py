@@ -30,7 +30,7 @@ from summarizer.batch import (
 from summarizer.cache import SummaryCache
 from summarizer.errors import AuthError
 from summarizer.llm import SummaryEngine, reask_messages
-from summarizer.translate import TRANSLATION_SCHEMA, Plan, Translator, completion_text, pending, run_sync
+from summarizer.translate import TRANSLATION_SCHEMA, Plan, Translator, pending, run_sync
 from summarizer.validate import AnswerInvalid
 
 
@@ -58,6 +58,17 @@ def request_line(cid: str, text: str, translator: Translator, engine: SummaryEng
         body["temperature"] = llm.temperature
     line = {"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body}
     return (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def completion_text(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(answer text, finish_reason) of a chat completion body from a batch output file."""
+    choices = body.get("choices") or []
+    if not choices:
+        return None, None
+    message = choices[0].get("message") or {}
+    calls = message.get("tool_calls") or []
+    text = calls[0]["function"]["arguments"] if calls else message.get("content")
+    return text, choices[0].get("finish_reason")
 
 
 def _error_text(status: int, body: dict[str, Any]) -> str:

@@ -209,7 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
             state.batches[batch_id] = {
                 "id": batch_id, "object": "batch", "endpoint": body["endpoint"], "errors": None,  # type: ignore[index]
                 "input_file_id": body["input_file_id"], "completion_window": body["completion_window"],  # type: ignore[index]
-                "status": "validating", "output_file_id": None, "error_file_id": None, "created_at": 1766534400,
+                "status": "validating", "output_file_id": None, "error_file_id": None, "created_at": int(time.time()),
                 "request_counts": {"total": 0, "completed": 0, "failed": 0},
                 "metadata": body.get("metadata"),  # type: ignore[union-attr]
             }
