@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from summarizer.digest_parser import decode_digest, parse_digest
 from summarizer.errors import DigestFormatError
 from summarizer.render import render_digest
+from tests.conftest import SAMPLE
 
 
 def test_fields_of_the_sample(sample_text: str) -> None:
@@ -84,3 +85,22 @@ def test_unstripped_and_multiline_fields_round_trip(sample_text: str) -> None:
     text = text.replace("TL;DR: ", "TL;DR:  leading space ", 1)
     again = render_digest(parse_digest(text))
     assert again == text
+
+
+_RAW = st.lists(st.sampled_from(list("ab ,.:;*_<>`$\\[]()#-") + ["\n", "\n\n", "  ", "模型", "Method: ", "TL;DR: "]),
+                max_size=30).map("".join).filter(lambda s: "</details>" not in s and "<details>" not in s)
+_SAMPLE = parse_digest(SAMPLE.read_text(encoding="utf-8"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_unstripped_empty_and_odd_fields_round_trip(data: st.DataObject) -> None:
+    """Digests written by other tools carry field text as it came: padded, empty, multi-line."""
+    entries = []
+    for entry in _SAMPLE[:3]:
+        fields = {f: data.draw(_RAW) for f in ("tldr", "motivation", "method", "result", "conclusion")}
+        abstract = data.draw(_RAW)
+        entries.append(entry.model_copy(update={"summary": entry.summary.model_copy(update=fields),
+                                                "paper": entry.paper.model_copy(update={"abstract": abstract})}))
+    text = render_digest(entries)
+    assert render_digest(parse_digest(text)) == text
