@@ -105,7 +105,13 @@ def main() -> None:
     cases = [(98, 0.5, 16), (100, 0.2, 16), (100, 0.2, 64), (1000, 0.05, 16), (1000, 0.05, 64)]
     if args.full:
         cases.append((10000, 0.02, 64))
-    print(f"startup (summarizer --help, best of 5): {startup_seconds():.3f} s")
+    startup = startup_seconds()
+    print(f"startup (summarizer --help, best of 5): {startup:.3f} s")
+    for _ in range(3):
+        wall, ideal = process_run()
+        print(f"process over loopback HTTP, 98 papers, 0.5 s latency, concurrency 16: {wall:.2f} s "
+              f"(ideal {ideal:.2f} s; 7 rounds of 16 need {7 * 0.5:.2f} s; 1.5 x ideal + start-up = "
+              f"{1.5 * ideal + startup:.2f} s)")
     print(f"{'papers':>7} {'latency':>8} {'conc':>5} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'requests':>9} "
           f"{'retries':>8}")
     for n, latency, conc in cases:
@@ -117,6 +123,37 @@ def main() -> None:
     for n in [100, 1000] + ([10000] if args.full else []):
         r = asyncio.run(one_run(n, 0.0, 64, trace_memory=True))
         print(f"{n:>7} papers: {r['peak_mib']:.1f} MiB ({r['peak_mib'] * 1024 / n:.1f} KiB per paper)")
+
+
+def process_run(n: int = 98, latency: float = 0.5, concurrency: int = 16) -> tuple[float, float]:
+    """`summarizer nightly` as a process against loopback HTTP fakes: (wall seconds, ideal seconds)."""
+    from summarizer.replay import RecordedAnswers
+    from tests.fakes import FakeServer, FakeState
+
+    archive, answers = synthetic_archive(n)
+    state = FakeState(archive=archive, answers=RecordedAnswers(answers), llm_latency=latency)
+    with FakeServer(state) as server, tempfile.TemporaryDirectory() as tmp:
+        cfg = Path(tmp) / "config.toml"
+        cfg.write_text(f"""
+[arxiv]
+categories = ["cs.IR", "cs.AI", "cs.LG"]
+api_url = "{server.url}/api/query"
+delay_seconds = 0
+[llm]
+base_url = "{server.url}/v1"
+api_key = "sk-bench"
+model = "some-model"
+language = "Chinese"
+max_concurrency = {concurrency}
+[paths]
+cache_dir = "{tmp}/cache"
+output_dir = "{tmp}/out"
+""")
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "summarizer", "nightly", "--config", str(cfg), "--date", "2025-12-24",
+                        "--quiet"], check=True, cwd=ROOT)
+        wall = time.perf_counter() - started
+    return wall, n * latency / concurrency
 
 
 if __name__ == "__main__":
