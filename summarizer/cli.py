@@ -185,7 +185,6 @@ def _cmd_paper(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from summarizer.demo import run_demo
-    from summarizer.pipeline import Services
     from summarizer.progress import make_progress
 
     info(args, "summarizer demo: replaying recorded arXiv pages and recorded LLM answers (offline, no key "
@@ -193,11 +192,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     progress = make_progress(args.quiet)
 
     async def job(stop: asyncio.Event) -> Any:
-        import httpx
-
-        async with httpx.AsyncClient() as placeholder:
-            services = Services(arxiv_http=placeholder, stop=stop, on_progress=progress or (lambda p: None))
-            return await run_demo(Path(args.out), services=services)
+        return await run_demo(Path(args.out), stop=stop, on_progress=progress or (lambda p: None))
 
     try:
         report, paths = asyncio.run(with_signals(job))
