@@ -146,8 +146,10 @@ def _cmd_nightly(args: argparse.Namespace) -> int:
     progress = make_progress(args.quiet)
 
     async def job(stop: asyncio.Event) -> Any:
-        async with httpx.AsyncClient() as arxiv_http:
-            services = Services(arxiv_http=arxiv_http, stop=stop, on_progress=progress or (lambda p: None))
+        tls = httpx.create_ssl_context()
+        async with httpx.AsyncClient(verify=tls) as arxiv_http:
+            services = Services(arxiv_http=arxiv_http, stop=stop, on_progress=progress or (lambda p: None),
+                                ssl_context=tls)
             return await run_nightly(settings, args.date, services, args.categories, force=args.no_cache)
 
     try:
@@ -170,8 +172,10 @@ def _cmd_paper(args: argparse.Namespace) -> int:
     settings = load_config(args)
 
     async def job(stop: asyncio.Event) -> Any:
-        async with httpx.AsyncClient() as arxiv_http:
-            return await run_paper(settings, args.id, Services(arxiv_http=arxiv_http, stop=stop), args.date, args.force)
+        tls = httpx.create_ssl_context()
+        async with httpx.AsyncClient(verify=tls) as arxiv_http:
+            services = Services(arxiv_http=arxiv_http, stop=stop, ssl_context=tls)
+            return await run_paper(settings, args.id, services, args.date, args.force)
 
     result = asyncio.run(with_signals(job))
     source = "from cache" if result.from_cache else f"{result.usage.requests} LLM request(s)"

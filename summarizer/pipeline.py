@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, Field
@@ -49,6 +50,7 @@ class Services:
     clock: Callable[[], float] = time.monotonic
     on_progress: Callable[[Progress], None] = lambda progress: None
     stop: asyncio.Event | None = None
+    ssl_context: Any = None  # shared by the LLM client when it builds its own
 
 
 class Failure(BaseModel):
@@ -93,7 +95,8 @@ class Summarizer:
         self.settings = settings
         self.cache = cache
         self.prompts = PromptSet.load()
-        self.client = ChatClient(settings.llm, services.llm_http, sleep=services.sleep)
+        self.client = ChatClient(settings.llm, services.llm_http, sleep=services.sleep,
+                                 ssl_context=services.ssl_context)
         self.engine = SummaryEngine(self.client, self.prompts)
 
     def key(self, paper: Paper) -> str:
