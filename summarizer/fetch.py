@@ -155,7 +155,7 @@ class ArxivFetcher:
         except httpx.TimeoutException:
             raise Retryable(f"arXiv did not answer within {self.settings.timeout_seconds:g} s") from None
         except httpx.TransportError as exc:
-            raise Retryable(f"cannot reach arXiv ({type(exc).__name__})") from None
+            raise Retryable(f"cannot reach arXiv ({type(exc).__name__})", dropped=True) from None
         status = resp.status_code
         if status == 400:
             message = arxiv_error_text(resp.content)

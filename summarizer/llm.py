@@ -131,7 +131,8 @@ class ChatClient:
         except openai.APITimeoutError:
             raise Retryable(f"no answer within {self.settings.timeout_seconds:g} s") from None
         except openai.APIConnectionError as exc:
-            raise Retryable(f"cannot reach the provider ({type(exc.__cause__ or exc).__name__})") from None
+            reason = type(exc.__cause__ or exc).__name__
+            raise Retryable(f"cannot reach the provider ({reason})", dropped=True) from None
         except openai.APIStatusError as exc:
             status = exc.status_code
             detail = self._scrub(str(getattr(exc, "message", "") or exc))[:300]

@@ -21,12 +21,19 @@ T = TypeVar("T")
 
 
 class Retryable(Exception):
-    """A failure worth another try; `retry_after` is the server's own wish, in seconds."""
+    """A failure worth another try; `retry_after` is the server's own wish, in seconds.
 
-    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
+    `dropped` marks a connection that broke before an answer: the first such failure is retried at
+    once on a fresh connection (a server whose accept queue overflowed, a keep-alive connection it
+    had closed), later ones back off like the rest.
+    """
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None,
+                 dropped: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.dropped = dropped
 
 
 def _duration(text: str) -> float | None:
@@ -75,6 +82,8 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, attempts: int, sleep
         hinted = getattr(exc, "retry_after", None)
         if hinted is not None:
             return min(float(hinted), max_server_wait)
+        if getattr(exc, "dropped", False) and state.attempt_number == 1:
+            return 0.0
         return float(backoff(state))
 
     def count(state: RetryCallState) -> None:
