@@ -380,7 +380,9 @@ class FakeServer:
             answers=RecordedAnswers.from_file(FIXTURES / "llm" / "answers.jsonl"),
         )
         handler = type("Handler", (_Handler,), {"state": self.state})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        # The default accept queue of 5 drops connections when 16 clients connect at once.
+        server = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 128})
+        self.httpd = server(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
