@@ -128,27 +128,12 @@ def main() -> None:
 def process_run(n: int = 98, latency: float = 0.5, concurrency: int = 16) -> tuple[float, float]:
     """`summarizer nightly` as a process against loopback HTTP fakes: (wall seconds, ideal seconds)."""
     from summarizer.replay import RecordedAnswers
-    from tests.fakes import FakeServer, FakeState
+    from tests.fakes import FakeServer, FakeState, write_nightly_config
 
     archive, answers = synthetic_archive(n)
     state = FakeState(archive=archive, answers=RecordedAnswers(answers), llm_latency=latency)
     with FakeServer(state) as server, tempfile.TemporaryDirectory() as tmp:
-        cfg = Path(tmp) / "config.toml"
-        cfg.write_text(f"""
-[arxiv]
-categories = ["cs.IR", "cs.AI", "cs.LG"]
-api_url = "{server.url}/api/query"
-delay_seconds = 0
-[llm]
-base_url = "{server.url}/v1"
-api_key = "sk-bench"
-model = "some-model"
-language = "Chinese"
-max_concurrency = {concurrency}
-[paths]
-cache_dir = "{tmp}/cache"
-output_dir = "{tmp}/out"
-""")
+        cfg = write_nightly_config(Path(tmp), server, "sk-bench", concurrency)
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "summarizer", "nightly", "--config", str(cfg), "--date", "2025-12-24",
                         "--quiet"], check=True, cwd=ROOT)

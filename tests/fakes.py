@@ -394,3 +394,27 @@ class FakeServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def write_nightly_config(tmp: Path, server: FakeServer, api_key: str, concurrency: int = 16,
+                         extra_llm: str = "") -> Path:
+    """A config file with the keys the acceptance check writes, pointing both services at `server`."""
+    cfg = tmp / "config.toml"
+    cfg.write_text(f"""
+[arxiv]
+categories = ["cs.IR", "cs.AI", "cs.LG"]
+api_url = "{server.url}/api/query"
+delay_seconds = 0
+[llm]
+base_url = "{server.url}/v1"
+api_key = "{api_key}"
+model = "some-model"
+language = "Chinese"
+max_concurrency = {concurrency}
+{extra_llm}
+[paths]
+cache_dir = "{tmp / 'cache'}"
+output_dir = "{tmp / 'out'}"
+""")
+    return cfg
+

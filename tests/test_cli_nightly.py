@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SAMPLE
-from tests.fakes import FakeServer
+from tests.fakes import FakeServer, write_nightly_config
 
 KEY = "sk-e2e-4c1d2e9f-SECRET-KEY"
 
@@ -27,25 +27,7 @@ def server() -> Iterator[FakeServer]:
 
 
 def write_config(tmp: Path, server: FakeServer, extra_llm: str = "", concurrency: int = 16) -> Path:
-    cfg = tmp / "config.toml"
-    cfg.write_text(f"""
-[arxiv]
-categories = ["cs.IR", "cs.AI", "cs.LG"]
-api_url = "{server.url}/api/query"
-delay_seconds = 0
-[llm]
-base_url = "{server.url}/v1"
-api_key = "{KEY}"
-model = "some-model"
-language = "Chinese"
-max_concurrency = {concurrency}
-timeout_seconds = 2
-{extra_llm}
-[paths]
-cache_dir = "{tmp / 'cache'}"
-output_dir = "{tmp / 'out'}"
-""")
-    return cfg
+    return write_nightly_config(tmp, server, KEY, concurrency, "timeout_seconds = 2\n" + extra_llm)
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
