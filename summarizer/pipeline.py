@@ -30,11 +30,11 @@ from summarizer.fetch import ArxivFetcher
 from summarizer.html import html_chunks
 from summarizer.listing import check_listing_date, newest_listing
 from summarizer.llm import ChatClient, RunUsage, SummaryEngine
-from summarizer.models import Entry, Paper, Summary, entry_to_record, parse_arxiv_id, record_to_entry
+from summarizer.models import Entry, Paper, Summary, parse_arxiv_id, record_to_entry
 from summarizer.prompts import PromptSet
 from summarizer.render import digest_chunks, group_by_section, order_categories
 from summarizer.settings import Settings
-from summarizer.store import atomic_write_text, read_records, records_text
+from summarizer.store import atomic_write_text, read_records, record_line
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -135,7 +135,7 @@ class EntrySpool:
         self.index: list[tuple[str, str, int, int]] = []  # (id, primary category, offset, length)
 
     def add(self, entry: Entry) -> None:
-        data = (json.dumps(entry_to_record(entry), ensure_ascii=False) + "\n").encode("utf-8")
+        data = record_line(entry).encode("utf-8")
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(data)
         self.index.append((entry.paper.id, entry.paper.primary_category, offset, len(data)))
@@ -151,7 +151,7 @@ class EntrySpool:
 def write_digest_stream(paths: dict[str, Path], sections: list[tuple[str, int]],
                         entries: Callable[[], Iterator[Entry]], title: str) -> None:
     """The .jsonl, .html and .md of a digest, each streamed to a temporary file and renamed."""
-    atomic_write_text(paths["jsonl"], (records_text([e]) for e in entries()))
+    atomic_write_text(paths["jsonl"], (record_line(e) for e in entries()))
     atomic_write_text(paths["html"], html_chunks(sections, entries(), title))
     atomic_write_text(paths["md"], digest_chunks(sections, entries()))
 
@@ -165,10 +165,12 @@ def write_digest(paths: dict[str, Path], entries: list[Entry], categories: list[
 
 def write_spooled_digest(paths: dict[str, Path], spool: EntrySpool, categories: list[str], title: str) -> list[str]:
     """The nightly digest from the spool: papers by arXiv id within sections; returns the ids."""
-    by_id = sorted(spool.index, key=lambda item: item[0])
-    order = order_categories((item[1] for item in by_id), categories)
-    ordered = [item for cat in order for item in by_id if item[1] == cat]
-    sections = [(cat, sum(1 for item in by_id if item[1] == cat)) for cat in order]
+    groups: dict[str, list[tuple[str, str, int, int]]] = {}
+    for item in sorted(spool.index, key=lambda item: item[0]):
+        groups.setdefault(item[1], []).append(item)
+    order = order_categories(groups, categories)
+    ordered = [item for cat in order for item in groups[cat]]
+    sections = [(cat, len(groups[cat])) for cat in order]
     write_digest_stream(paths, sections, lambda: (spool.read(item) for item in ordered), title)
     return [item[0] for item in ordered]
 
@@ -293,13 +295,11 @@ async def run_paper(settings: Settings, id_text: str, services: Services, day: d
     found = find_digest(output_dir, paper_id, day)
     entries = found[1] if found else []
     existing = next((e for e in entries if e.paper.id == paper_id), None)
-    cache = SummaryCache(Path(settings.paths.cache_dir).expanduser())
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        cache = SummaryCache(Path(settings.paths.cache_dir).expanduser())
+        stack.callback(cache.close)
         summarizer = Summarizer(settings, services, cache)
-    except BaseException:
-        cache.close()
-        raise
-    try:
+        stack.push_async_callback(summarizer.client.close)
         if existing is not None:
             paper = existing.paper
         else:
@@ -310,9 +310,6 @@ async def run_paper(settings: Settings, id_text: str, services: Services, day: d
         if summary is None:
             summary = await summarizer.fresh(paper)
         entry = summarizer.entry(paper, summary)
-    finally:
-        cache.close()
-        await summarizer.client.close()
     rewritten = None
     if found and existing is not None:
         records_path = found[0]

@@ -33,18 +33,19 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
         raise
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    atomic_write_chunks(path, [data])
-
-
 def atomic_write_text(path: Path, text: str | Iterable[str]) -> None:
     """Text, whole or in pieces, written atomically as UTF-8."""
     pieces = [text] if isinstance(text, str) else text
     atomic_write_chunks(path, (piece.encode("utf-8") for piece in pieces))
 
 
+def record_line(entry: Entry) -> str:
+    """One records-file line: the entry's JSON record and a newline."""
+    return json.dumps(entry_to_record(entry), ensure_ascii=False) + "\n"
+
+
 def records_text(entries: Iterable[Entry]) -> str:
-    return "".join(json.dumps(entry_to_record(e), ensure_ascii=False) + "\n" for e in entries)
+    return "".join(record_line(e) for e in entries)
 
 
 def write_records(path: Path, entries: Iterable[Entry]) -> None:

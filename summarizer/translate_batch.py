@@ -120,14 +120,18 @@ async def run_batch(translator: Translator, engine: SummaryEngine, plan: Plan, c
                     return BatchOutcome("incomplete", failures, state)
                 break
             rnd = _new_round(state, todo, engine)
-            lines = [(custom_id(k), request_line(custom_id(k), t, translator, engine, rnd)) for k, t in todo.items()]
-            for n, chunk in enumerate(split_requests(lines, tset.batch_max_requests, tset.batch_max_bytes)):
+            lines = {custom_id(k): request_line(custom_id(k), t, translator, engine, rnd) for k, t in todo.items()}
+            chunks = split_requests(list(lines.items()), tset.batch_max_requests, tset.batch_max_bytes)
+            for n, chunk in enumerate(chunks):
                 rnd.parts.append(Part(number=rnd.number * 1000 + n, custom_ids=[cid for cid, _ in chunk]))
             state.rounds.append(rnd)
             save_state(cache_dir, state)  # before anything is submitted
+        else:
+            lines = {}  # a resumed round: its unsubmitted lines are rebuilt from the plan below
         for part in rnd.parts:
             if not part.batch_id:
-                lines_of = [request_line(c, plan.pieces[key_of[c]], translator, engine, rnd) for c in part.custom_ids]
+                lines_of = [lines.get(c) or request_line(c, plan.pieces[key_of[c]], translator, engine, rnd)
+                            for c in part.custom_ids]
                 await submit(api, cache_dir, state, part, lines_of)
         if not wait_for_results:
             return BatchOutcome("submitted", {}, state)
