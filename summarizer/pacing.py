@@ -71,10 +71,6 @@ class Pacer:
         self.requests = TokenBucket(rpm, clock, sleep) if rpm else None
         self.tokens = TokenBucket(tpm, clock, sleep) if tpm else None
 
-    @property
-    def needs_estimate(self) -> bool:
-        return self.tokens is not None
-
     async def acquire(self, tokens: int | Callable[[], int]) -> None:
         if self.requests:
             await self.requests.take(1)
