@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint bench clean
+.PHONY: test demo lint bench clean wheel-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -15,6 +15,10 @@ test: $(STAMP)
 	$(PY) -m ruff check summarizer tests benchmarks
 	$(PY) -m mypy summarizer
 	$(PY) -m pytest
+	tests/wheel_check.sh $(PY)
+
+wheel-check: $(STAMP)
+	tests/wheel_check.sh $(PY)
 
 demo: $(STAMP)
 	$(VENV)/bin/summarizer demo

@@ -16,10 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizer.digest_parser import parse_digest  # noqa: E402
-from summarizer.llm import ChatClient, SummaryEngine  # noqa: E402
-from summarizer.prompts import PromptSet  # noqa: E402
-from summarizer.settings import LLMSettings  # noqa: E402
+from summarizer.core.digest_parser import parse_digest  # noqa: E402
+from summarizer.core.settings import LLMSettings  # noqa: E402
+from summarizer.edges.llm import ChatClient, SummaryEngine  # noqa: E402
+from summarizer.edges.resources import load_prompts  # noqa: E402
 from tests.fakes import FakeServer  # noqa: E402
 
 FAULTS = ["429", "500", "timeout", "half_json", "english", "length", "empty", "fenced", "no_usage"]
@@ -38,7 +38,7 @@ def run(faulty: bool) -> None:
                     server.state.llm_faults[e.paper.title] = [FAULTS[(i // 3) % len(FAULTS)]]
         settings = LLMSettings(base_url=f"{server.url}/v1", api_key="bench", model="bench", timeout_seconds=1.0,
                                max_concurrency=8)
-        engine = SummaryEngine(ChatClient(settings, sleep=no_sleep), PromptSet.load())
+        engine = SummaryEngine(ChatClient(settings, sleep=no_sleep), load_prompts())
 
         async def go() -> list[object]:
             gate = asyncio.Semaphore(settings.max_concurrency)

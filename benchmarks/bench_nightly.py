@@ -27,9 +27,10 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizer.pipeline import Services, run_nightly  # noqa: E402
-from summarizer.replay import ATOM_CONTENT_TYPE, ArxivArchive, chat_completion, title_of  # noqa: E402
-from summarizer.settings import ArxivSettings, LLMSettings, PathSettings, Settings  # noqa: E402
+from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings  # noqa: E402
+from summarizer.demo.replay import ATOM_CONTENT_TYPE, ArxivArchive, chat_completion, title_of  # noqa: E402
+from summarizer.jobs.nightly import run_nightly  # noqa: E402
+from summarizer.jobs.summaries import Services  # noqa: E402
 
 DAY = date(2025, 12, 24)
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -127,7 +128,7 @@ def main() -> None:
 
 def process_run(n: int = 98, latency: float = 0.5, concurrency: int = 16) -> tuple[float, float]:
     """`summarizer nightly` as a process against loopback HTTP fakes: (wall seconds, ideal seconds)."""
-    from summarizer.replay import RecordedAnswers
+    from summarizer.demo.replay import RecordedAnswers
     from tests.fakes import FakeServer, FakeState, write_nightly_config
 
     archive, answers = synthetic_archive(n)

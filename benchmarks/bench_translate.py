@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizer.digest_parser import parse_digest  # noqa: E402
-from summarizer.models import entry_to_record  # noqa: E402
-from summarizer.settings import LLMSettings, PathSettings, Price, Settings, TranslateSettings  # noqa: E402
-from summarizer.translate import TranslateJob, run_translate  # noqa: E402
+from summarizer.core.digest_parser import parse_digest  # noqa: E402
+from summarizer.core.models import entry_to_record  # noqa: E402
+from summarizer.core.settings import LLMSettings, PathSettings, Price, Settings, TranslateSettings  # noqa: E402
+from summarizer.jobs.translate_job import TranslateJob, run_translate  # noqa: E402
 from tests.fakes import FakeServer  # noqa: E402
 
 PRICE = Price(input=0.15, output=0.60)  # USD per million tokens, as for gpt-4o-mini

@@ -1,5 +1,5 @@
 """Allow `python -m summarizer`."""
 
-from summarizer.cli import main
+from summarizer.face.cli import main
 
 raise SystemExit(main())

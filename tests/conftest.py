@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.digest_parser import parse_digest
-from summarizer.models import Entry
+from summarizer.core.digest_parser import parse_digest
+from summarizer.core.models import Entry
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"

@@ -17,16 +17,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from summarizer.replay import (
+from lxml import etree
+
+from summarizer.core.validate import PRESERVED
+from summarizer.demo.replay import (
+    ARXIV_NS,
     ATOM_CONTENT_TYPE,
+    ATOM_NS,
+    OPENSEARCH_NS,
     ArxivArchive,
     RecordedAnswers,
     atom_feed,
     chat_completion,
-    error_feed,
     title_of,
 )
-from summarizer.validate import PRESERVED
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -359,6 +363,22 @@ def advance_batch(state: FakeState, batch: dict[str, Any]) -> None:
             batch[name] = file_id
     batch["request_counts"].update(completed=len(out), failed=len(err))
     batch["status"] = end
+
+
+def error_feed(message: str) -> bytes:
+    """arXiv's answer to a bad query: HTTP 400 with one <entry> titled Error."""
+    feed = etree.Element(_qn(ATOM_NS, "feed"), nsmap={None: ATOM_NS, "opensearch": OPENSEARCH_NS, "arxiv": ARXIV_NS})
+    etree.SubElement(feed, _qn(ATOM_NS, "title")).text = "arXiv Query: error"
+    etree.SubElement(feed, _qn(OPENSEARCH_NS, "totalResults")).text = "1"
+    entry = etree.SubElement(feed, _qn(ATOM_NS, "entry"))
+    etree.SubElement(entry, _qn(ATOM_NS, "id")).text = "http://arxiv.org/api/errors#incorrect_id_format"
+    etree.SubElement(entry, _qn(ATOM_NS, "title")).text = "Error"
+    etree.SubElement(entry, _qn(ATOM_NS, "summary")).text = message
+    return etree.tostring(feed, xml_declaration=True, encoding="UTF-8")
+
+
+def _qn(ns: str, tag: str) -> str:
+    return f"{{{ns}}}{tag}"
 
 
 class Sleeps:

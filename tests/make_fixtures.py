@@ -16,9 +16,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from summarizer.digest_parser import parse_digest
-from summarizer.models import Paper
-from summarizer.replay import ARXIV_NS, ATOM_NS, atom_feed, error_feed
+from summarizer.core.digest_parser import parse_digest
+from summarizer.core.models import Paper
+from summarizer.demo.replay import ARXIV_NS, ATOM_NS, atom_feed
+from tests.fakes import error_feed
 
 ROOT = Path(__file__).resolve().parents[1]
 WINDOW_START = datetime(2025, 12, 22, 19, 0, tzinfo=UTC)

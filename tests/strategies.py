@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from summarizer.models import Entry, Paper, Summary
+from summarizer.core.models import Entry, Paper, Summary
 
 _LABELS = ("TL;DR: ", "Motivation: ", "Method: ", "Result: ", "Conclusion: ", "Abstract: ", "### [",
            "<div id='", "</details>", "<details>", "  <summary>")

@@ -6,9 +6,9 @@ import tomllib
 
 import pytest
 
-from summarizer.config import config_path, settings_from_mapping
-from summarizer.errors import ConfigError
-from summarizer.settings import Settings
+from summarizer.core.errors import ConfigError
+from summarizer.core.settings import Settings
+from summarizer.face.config import config_path, settings_from_mapping
 from tests.conftest import ROOT
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from summarizer.errors import ArxivAPIError, FetchError, InvalidPaperIdError
-from summarizer.fetch import ArxivFetcher, parse_rss
-from summarizer.models import Paper, parse_arxiv_id
-from summarizer.settings import ArxivSettings
+from summarizer.core.errors import ArxivAPIError, FetchError, InvalidPaperIdError
+from summarizer.core.models import Paper, parse_arxiv_id
+from summarizer.core.settings import ArxivSettings
+from summarizer.edges.fetch import ArxivFetcher, parse_rss
 from tests.fakes import FIXTURES, FakeServer, Sleeps
 
 DAY = date(2025, 12, 24)

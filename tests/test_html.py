@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from summarizer.html import render_html
-from summarizer.models import Entry
+from summarizer.core.html import render_html
+from summarizer.core.models import Entry
 
 
 class _Collector(HTMLParser):

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from summarizer.errors import NoListingError
-from summarizer.listing import api_timestamp, listing_window, lookback_window, newest_listing
+from summarizer.core.errors import NoListingError
+from summarizer.core.listing import api_timestamp, listing_window, lookback_window, newest_listing
 
 
 def utc(*args: int) -> datetime:

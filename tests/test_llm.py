@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from summarizer.cache import SummaryCache, summary_key
-from summarizer.errors import AnswerRejected, AuthError, BudgetExceeded
-from summarizer.llm import ChatClient, SummaryEngine
-from summarizer.models import Entry
-from summarizer.prompts import PROMPTS_DIR, PromptSet
-from summarizer.retry import server_wait
-from summarizer.settings import LLMSettings, Price
+from summarizer.core.errors import AnswerRejected, AuthError, BudgetExceeded
+from summarizer.core.models import Entry
+from summarizer.core.prompts import PromptSet
+from summarizer.core.settings import LLMSettings, Price
+from summarizer.edges.cache import SummaryCache, summary_key
+from summarizer.edges.llm import ChatClient, SummaryEngine
+from summarizer.edges.resources import load_prompts
+from summarizer.edges.retry import server_wait
 from tests.fakes import FakeServer, Sleeps
 
 KEY = "sk-test-0123456789-SECRET"
@@ -33,7 +33,7 @@ def server() -> Iterator[FakeServer]:
 def engine(server: FakeServer, sleeps: Sleeps, **overrides: Any) -> SummaryEngine:
     settings = LLMSettings(base_url=f"{server.url}/v1", api_key=KEY, model="fake-model", timeout_seconds=1.0,
                            **overrides)
-    return SummaryEngine(ChatClient(settings, sleep=sleeps), PromptSet.load())
+    return SummaryEngine(ChatClient(settings, sleep=sleeps), load_prompts())
 
 
 def summarize_all(eng: SummaryEngine, entries: list[Entry], concurrency: int = 8, then: list[Entry] | None = None
@@ -144,16 +144,13 @@ def test_budget_stops_new_requests(server: FakeServer, sample_entries: list[Entr
 def test_cache_hit_makes_no_request_and_prompt_edit_invalidates(tmp_path: Path, server: FakeServer,
                                                                sample_entries: list[Entry]) -> None:
     paper = sample_entries[0].paper
-    prompts = PromptSet.load()
+    prompts = load_prompts()
     cache = SummaryCache(tmp_path)
     key = summary_key(paper, prompts.version, "fake-model", "Chinese")
     cache.put_summary(key, sample_entries[0].summary, "fake-model", {"prompt_tokens": 1, "completion_tokens": 1})
     assert cache.get_summary(key) == sample_entries[0].summary
     assert KEY not in repr(cache.get(key))
-    edited_dir = tmp_path / "prompts"
-    shutil.copytree(PROMPTS_DIR, edited_dir)
-    (edited_dir / "summary.system.txt").write_text(prompts.system + "\nBe brief.\n")
-    edited = PromptSet.load(directory=edited_dir)
+    edited = PromptSet.from_texts("summary", prompts.system + "\nBe brief.\n", prompts.user)
     assert edited.version != prompts.version
     assert cache.get_summary(summary_key(paper, edited.version, "fake-model", "Chinese")) is None
     assert cache.get_summary(summary_key(paper, prompts.version, "other-model", "Chinese")) is None

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from summarizer.retry import Retryable, with_retries
+from summarizer.edges.retry import Retryable, with_retries
 from tests.fakes import Sleeps
 
 

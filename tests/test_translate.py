@@ -12,12 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.batch import JobState, Part, Round, save_state
-from summarizer.errors import ConfigError, Interrupted, RecordsError
-from summarizer.models import Entry, entry_to_record
-from summarizer.settings import LLMSettings, PathSettings, Settings, TranslateSettings
-from summarizer.translate import TranslateJob, TranslateResult, parse_fields, run_translate, split_text
-from summarizer.validate import AnswerInvalid, validate_translation
+from summarizer.core.errors import ConfigError, Interrupted, RecordsError
+from summarizer.core.models import Entry, entry_to_record
+from summarizer.core.settings import LLMSettings, PathSettings, Settings, TranslateSettings
+from summarizer.core.validate import AnswerInvalid, validate_translation
+from summarizer.edges.batch import JobState, Part, Round, save_state
+from summarizer.jobs.translate import parse_fields, split_text
+from summarizer.jobs.translate_job import TranslateJob, TranslateResult, run_translate
 from tests.fakes import FakeServer, Sleeps, fake_translate
 
 KEY = "sk-translate-SECRET-77"

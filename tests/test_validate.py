@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.models import SUMMARY_FIELDS, Entry
-from summarizer.validate import AnswerInvalid, extract_json_object, language_ratio, validate_answer
+from summarizer.core.models import SUMMARY_FIELDS, Entry
+from summarizer.core.validate import AnswerInvalid, extract_json_object, language_ratio, validate_answer
 
 ABSTRACT = "We propose a new method for retrieval. It improves recall on three benchmarks by a large margin."
 

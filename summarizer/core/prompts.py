@@ -1,7 +1,9 @@
-"""Prompt templates (files in `prompts/`, not Python strings) and the prompt version.
+"""Prompt templates and the prompt version.
 
-The version is a hash of the template texts and the answer schema: it is part of every cache
-key, so editing a prompt invalidates exactly the results it produced, and nothing else.
+The templates are files in `prompts/` (shipped in the wheel as `summarizer.core.prompts`, read by
+`edges.resources`); this module only fills them in. The version is a hash of the template texts
+and the answer schema: it is part of every cache key, so editing a prompt invalidates exactly the
+results it produced, and nothing else.
 """
 
 from __future__ import annotations
@@ -9,13 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from string import Template
 from typing import Any
 
-from summarizer.models import SUMMARY_FIELDS
-
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+from summarizer.core.models import SUMMARY_FIELDS
 
 SUMMARY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -35,14 +34,8 @@ class PromptSet:
     schema: dict[str, Any]
 
     @classmethod
-    def load(cls, name: str = "summary", directory: Path = PROMPTS_DIR,
-             schema: dict[str, Any] | None = None) -> PromptSet:
-        return cls(
-            name=name,
-            system=(directory / f"{name}.system.txt").read_text(encoding="utf-8"),
-            user=(directory / f"{name}.user.txt").read_text(encoding="utf-8"),
-            schema=schema if schema is not None else SUMMARY_SCHEMA,
-        )
+    def from_texts(cls, name: str, system: str, user: str, schema: dict[str, Any] | None = None) -> PromptSet:
+        return cls(name=name, system=system, user=user, schema=schema if schema is not None else SUMMARY_SCHEMA)
 
     @property
     def version(self) -> str:

@@ -6,9 +6,9 @@ import random
 from datetime import date
 from pathlib import Path
 
-from summarizer.models import Entry
-from summarizer.pipeline import EntrySpool, digest_paths, write_spooled_digest
-from summarizer.render import render_digest
+from summarizer.core.models import Entry
+from summarizer.core.render import render_digest
+from summarizer.jobs.digest_files import EntrySpool, digest_paths, write_spooled_digest
 from tests.conftest import SAMPLE
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import SecretStr, ValidationError
 
-from summarizer.errors import ConfigError
-from summarizer.settings import Settings
+from summarizer.core.errors import ConfigError
+from summarizer.core.settings import Settings
 
 
 def _describe(error: Any) -> tuple[str, str]:

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from summarizer.errors import RecordsError
-from summarizer.models import Entry, entry_to_record, record_to_entry
+from summarizer.core.errors import RecordsError
+from summarizer.core.models import Entry, entry_to_record, record_to_entry
 
 
 def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:

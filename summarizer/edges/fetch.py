@@ -23,11 +23,11 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from summarizer.errors import ArxivAPIError, FetchError, InvalidPaperIdError
-from summarizer.listing import api_timestamp, listing_window, lookback_window
-from summarizer.models import Paper, parse_arxiv_id
-from summarizer.retry import Retryable, server_wait, with_retries
-from summarizer.settings import ArxivSettings
+from summarizer.core.errors import ArxivAPIError, FetchError, InvalidPaperIdError
+from summarizer.core.listing import api_timestamp, listing_window, lookback_window
+from summarizer.core.models import Paper, parse_arxiv_id
+from summarizer.core.settings import ArxivSettings
+from summarizer.edges.retry import Retryable, server_wait, with_retries
 
 log = logging.getLogger(__name__)
 

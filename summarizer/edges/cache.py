@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from summarizer.models import Paper, Summary
+from summarizer.core.models import Paper, Summary
 
 
 def summary_key(paper: Paper, prompt_version: str, model: str, language: str) -> str:

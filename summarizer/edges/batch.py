@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from summarizer.errors import Interrupted, LLMError
-from summarizer.store import atomic_write_text
+from summarizer.core.errors import Interrupted, LLMError
+from summarizer.edges.store import atomic_write_text
 
 log = logging.getLogger(__name__)
 

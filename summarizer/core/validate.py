@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from summarizer.models import SUMMARY_FIELDS, Summary
+from summarizer.core.models import SUMMARY_FIELDS, Summary
 
 
 class AnswerInvalid(ValueError):

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from summarizer.batch import (
+from summarizer.core.errors import AuthError
+from summarizer.core.validate import AnswerInvalid
+from summarizer.edges.batch import (
     BatchAPI,
     JobState,
     Part,
@@ -27,11 +29,9 @@ from summarizer.batch import (
     submit,
     wait,
 )
-from summarizer.cache import SummaryCache
-from summarizer.errors import AuthError
-from summarizer.llm import SummaryEngine, reask_messages
-from summarizer.translate import TRANSLATION_SCHEMA, Plan, Translator, pending, run_sync
-from summarizer.validate import AnswerInvalid
+from summarizer.edges.cache import SummaryCache
+from summarizer.edges.llm import SummaryEngine, reask_messages
+from summarizer.jobs.translate import TRANSLATION_SCHEMA, Plan, Translator, pending, run_sync
 
 
 @dataclass

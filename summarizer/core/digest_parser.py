@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from summarizer.errors import DigestFormatError, InvalidPaperIdError
-from summarizer.models import Entry, Paper, Summary, parse_arxiv_id
+from summarizer.core.errors import DigestFormatError, InvalidPaperIdError
+from summarizer.core.models import Entry, Paper, Summary, parse_arxiv_id
 
 _TOC_LINE = re.compile(r"- \[(?P<cat>[^\]\n]+)\]\(#(?P<anchor>[^)\n]*)\) \[Total: (?P<n>\d+)\]")
 _SECTION_DIV = re.compile(r"<div id='(?P<cat>[^'\n]+)'></div>")

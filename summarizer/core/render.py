@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from summarizer.models import Entry
+from summarizer.core.models import Entry
 
 TOC_HEADER = "<div id=toc></div>\n\n# Table of Contents\n\n"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from summarizer.errors import NoListingError
+from summarizer.core.errors import NoListingError
 
 EASTERN = ZoneInfo("America/New_York")
 CUTOFF = time(14, 0)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from html import escape
 
-from summarizer.models import Entry
-from summarizer.render import group_by_section
+from summarizer.core.models import Entry
+from summarizer.core.render import group_by_section
 
 _CSS = """
 :root { color-scheme: light dark; }

@@ -21,12 +21,12 @@ from typing import Any
 
 import httpx
 
-from summarizer.errors import AnswerRejected, AuthError, BudgetExceeded, ConfigError, LLMError
-from summarizer.pacing import Pacer, estimate_tokens
-from summarizer.prompts import PromptSet
-from summarizer.retry import Retryable, server_wait, with_retries
-from summarizer.settings import LLMSettings, StructuredMode
-from summarizer.validate import AnswerInvalid, validate_answer
+from summarizer.core.errors import AnswerRejected, AuthError, BudgetExceeded, ConfigError, LLMError
+from summarizer.core.prompts import PromptSet
+from summarizer.core.settings import LLMSettings, StructuredMode
+from summarizer.core.validate import AnswerInvalid, validate_answer
+from summarizer.edges.pacing import Pacer, estimate_tokens
+from summarizer.edges.retry import Retryable, server_wait, with_retries
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 `summarizer demo` runs the real nightly job offline through these (plugged in as
 `httpx.MockTransport`s, so the fetcher and the LLM client are the production code), and the test
-suite's loopback servers wrap the same functions with fault injection. Nothing else in the
-package imports this module.
+suite's loopback servers wrap the same functions with fault injection. Only the demo imports this
+module in the package.
 
 The arXiv stand-in answers `search_query` (`cat:` terms and a `submittedDate` range) and
 `id_list` queries from the entries of recorded Atom files, with arXiv's paging and sorting; the
@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,10 @@ class ArxivArchive:
         self.entries = list(entries)
 
     @classmethod
-    def from_files(cls, paths: Iterable[Path]) -> ArxivArchive:
+    def from_files(cls, paths: Iterable[Path | Traversable]) -> ArxivArchive:
         entries = []
         for path in paths:
-            root = etree.parse(str(path)).getroot()
+            root = etree.fromstring(path.read_bytes())
             entries.extend(root.iter(_q(ATOM_NS, "entry")))
         return cls(entries)
 
@@ -105,18 +106,6 @@ def atom_feed(entries: Iterable[Any], total: int, start: int = 0, per_page: int 
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8")
 
 
-def error_feed(message: str) -> bytes:
-    """arXiv's answer to a bad query: HTTP 400 with one <entry> titled Error."""
-    feed = etree.Element(_q(ATOM_NS, "feed"), nsmap=_NSMAP)
-    etree.SubElement(feed, _q(ATOM_NS, "title")).text = "arXiv Query: error"
-    etree.SubElement(feed, _q(OPENSEARCH_NS, "totalResults")).text = "1"
-    entry = etree.SubElement(feed, _q(ATOM_NS, "entry"))
-    etree.SubElement(entry, _q(ATOM_NS, "id")).text = "http://arxiv.org/api/errors#incorrect_id_format"
-    etree.SubElement(entry, _q(ATOM_NS, "title")).text = "Error"
-    etree.SubElement(entry, _q(ATOM_NS, "summary")).text = message
-    return etree.tostring(feed, xml_declaration=True, encoding="UTF-8")
-
-
 class RecordedAnswers:
     """Recorded summaries by paper title, served as OpenAI chat completions."""
 
@@ -124,7 +113,7 @@ class RecordedAnswers:
         self.answers = dict(answers)
 
     @classmethod
-    def from_file(cls, path: Path) -> RecordedAnswers:
+    def from_file(cls, path: Path | Traversable) -> RecordedAnswers:
         answers = {}
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():

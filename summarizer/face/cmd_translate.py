@@ -1,8 +1,4 @@
-"""The translation commands of the CLI: `translate` and `batch status|collect|cancel`.
-
-Kept apart from `cli.py` so the nightly commands stay small; the same one-place error handling
-applies, since `cli.main` runs these too.
-"""
+"""`translate` and `batch status|collect|cancel`: translation jobs as commands."""
 
 from __future__ import annotations
 
@@ -13,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from summarizer.cli import info, load_config, with_signals
-from summarizer.errors import SummarizerError
-from summarizer.settings import Settings
+from summarizer.core.errors import SummarizerError
+from summarizer.core.settings import Settings
+from summarizer.face.argtypes import date_arg
+from summarizer.face.runner import info, load_config, with_signals
 
 
 def _batch_status_printer(args: argparse.Namespace) -> Callable[[list[Any]], None]:
@@ -46,7 +43,7 @@ def _finish_translate(args: argparse.Namespace, result: Any) -> int:
 
 
 def _run_translate_job(args: argparse.Namespace, settings: Settings, job: Any, wait_for_results: bool) -> int:
-    from summarizer.translate import run_translate
+    from summarizer.jobs.translate_job import run_translate
 
     async def run(stop: asyncio.Event) -> Any:
         return await run_translate(settings, job, wait_for_results=wait_for_results, stop=stop,
@@ -56,7 +53,8 @@ def _run_translate_job(args: argparse.Namespace, settings: Settings, job: Any, w
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
-    from summarizer.translate import TranslateJob, language_code, parse_fields
+    from summarizer.jobs.translate import language_code, parse_fields
+    from summarizer.jobs.translate_job import TranslateJob
 
     settings = load_config(args)
     fields = parse_fields(args.fields)
@@ -76,9 +74,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from summarizer.batch import BatchAPI, cancel_job, load_state
-    from summarizer.llm import ChatClient
-    from summarizer.translate import TranslateJob
+    from summarizer.edges.batch import BatchAPI, cancel_job, load_state
+    from summarizer.edges.llm import ChatClient
+    from summarizer.jobs.translate_job import TranslateJob
 
     settings = load_config(args)
     cache_dir = Path(settings.paths.cache_dir).expanduser()
@@ -109,3 +107,31 @@ def cmd_batch(args: argparse.Namespace) -> int:
         print(f"  batch {batch.id}: {batch.status}"
               + (f" ({counts.completed} completed, {counts.failed} failed of {counts.total})" if counts else ""))
     return 0
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  # type: ignore[type-arg]
+             config: argparse.ArgumentParser) -> None:
+    tra = sub.add_parser("translate", parents=[common, config], help="translate records or a digest",
+                         description="Translate fields of a records file (or of the digest of --date, which also "
+                         "writes OUTPUT_DIR/D.<lang>.md and .html). Output records are the input records plus "
+                         "'translation': {language, model, <field>: ...}, in input order. --mode batch uses the "
+                         "Batch API at half the price; its job is saved before submission, so re-running the same "
+                         "command resumes it instead of paying twice. Exit 3 when some texts still fail.")
+    tra.add_argument("--records", metavar="IN.jsonl")
+    tra.add_argument("--out", metavar="OUT.jsonl")
+    tra.add_argument("--date", type=date_arg, metavar="YYYY-MM-DD", help="translate the digest of this date")
+    tra.add_argument("--to", metavar="LANGUAGE", help="target language (default: [llm] language)")
+    tra.add_argument("--fields", default="title,abstract",
+                     help="comma-separated: title, abstract, tldr, motivation, method, result, conclusion "
+                     "(default: title,abstract)")
+    tra.add_argument("--mode", choices=["sync", "batch"], default="sync")
+    tra.add_argument("--retry-mode", choices=["batch", "sync"], default="batch",
+                     help="how failed batch requests are retried: a follow-up batch (default) or synchronously")
+    tra.add_argument("--no-wait", action="store_true", help="with --mode batch: submit and return")
+    tra.add_argument("--glossary", metavar="FILE", help="TOML: term = \"translation\" or \"keep\"")
+    tra.set_defaults(func=cmd_translate)
+
+    bat = sub.add_parser("batch", parents=[common, config], help="status, collect or cancel a batch translation job")
+    bat.add_argument("action", choices=["status", "collect", "cancel"])
+    bat.add_argument("job", metavar="JOB")
+    bat.set_defaults(func=cmd_batch)

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from summarizer.errors import InvalidPaperIdError, RecordsError
+from summarizer.core.errors import InvalidPaperIdError, RecordsError
 
 SUMMARY_FIELDS: tuple[str, ...] = ("tldr", "motivation", "method", "result", "conclusion")
 

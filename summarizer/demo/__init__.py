@@ -2,7 +2,8 @@
 
 The fetcher, the summary engine, the cache and the renderer are the production code; only the
 two HTTP edges are swapped for `replay` stand-ins (arXiv's API serving recorded Atom entries,
-an OpenAI-compatible endpoint replaying recorded answers), built from `fixtures/`.
+an OpenAI-compatible endpoint replaying recorded answers), built from `fixtures/`
+(shipped in the wheel as `summarizer.demo.recordings`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from pathlib import Path
 
 import httpx
 
-from summarizer.pipeline import Progress, Report, Services, digest_paths, run_nightly
-from summarizer.replay import ArxivArchive, RecordedAnswers, arxiv_transport, llm_transport
-from summarizer.settings import ArxivSettings, LLMSettings, PathSettings, Settings
+from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
+from summarizer.demo.replay import ArxivArchive, RecordedAnswers, arxiv_transport, llm_transport
+from summarizer.edges.resources import RECORDINGS, data_file
+from summarizer.jobs.digest_files import digest_paths
+from summarizer.jobs.nightly import run_nightly
+from summarizer.jobs.summaries import Progress, Report, Services
 
 DEMO_DATE = date(2025, 12, 24)
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def demo_settings(output_dir: Path, cache_dir: Path) -> Settings:
@@ -33,11 +36,13 @@ def demo_settings(output_dir: Path, cache_dir: Path) -> Settings:
     )
 
 
-async def run_demo(output_dir: Path, fixtures: Path = FIXTURES, *, stop: asyncio.Event | None = None,
+async def run_demo(output_dir: Path, *, stop: asyncio.Event | None = None,
                    on_progress: Callable[[Progress], None] = lambda p: None) -> tuple[Report, dict[str, Path]]:
     """The nightly job for 2025-12-24 with both HTTP edges replaying `fixtures/`; a fresh cache each time."""
-    archive = ArxivArchive.from_files(sorted((fixtures / "arxiv").glob("listing-*.xml")))
-    answers = RecordedAnswers.from_file(fixtures / "llm" / "answers.jsonl")
+    listings = sorted((f for f in data_file(RECORDINGS, "arxiv").iterdir() if f.name.startswith("listing-")),
+                      key=lambda f: f.name)
+    archive = ArxivArchive.from_files(listings)
+    answers = RecordedAnswers.from_file(data_file(RECORDINGS, "llm", "answers.jsonl"))
     with tempfile.TemporaryDirectory(prefix="summarizer-demo-cache-") as cache_dir:
         settings = demo_settings(output_dir, Path(cache_dir))
         async with httpx.AsyncClient(transport=arxiv_transport(archive)) as arxiv_http, \

@@ -6,7 +6,7 @@ import sys
 import time
 from typing import Any
 
-from summarizer.pipeline import Progress
+from summarizer.jobs.summaries import Progress
 
 
 class PlainProgress:

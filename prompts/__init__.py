@@ -1,0 +1,1 @@
+"""Prompt templates, shipped in the wheel as `summarizer.prompts` (see pyproject.toml)."""

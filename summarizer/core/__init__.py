@@ -1,0 +1,1 @@
+"""The core: records, settings, renderers, the digest parser and the validators. Pure: no I/O, no jobs."""

@@ -1,0 +1,132 @@
+"""`nightly`, `paper` and `demo`: the summary jobs as commands, with progress and the run's summary line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from summarizer.face.argtypes import categories_arg, date_arg
+from summarizer.face.runner import info, load_config, with_signals
+
+
+def print_report(args: argparse.Namespace, report: Any, written: Path | None) -> int:
+    for failure in report.failed:
+        print(f"summarizer: failed: {failure.id} ({failure.title}): {failure.reason}", file=sys.stderr)
+    if report.fetched == 0 and not report.failed:
+        info(args, f"listing {report.date} is empty (an arXiv holiday?): no digest written")
+        return 0
+    info(args, f"{report.date}: {report.fetched} papers, {report.summarized} summarized, "
+                f"{report.from_cache} from cache, {len(report.failed)} failed; {report.llm_requests} LLM requests, "
+                f"{report.prompt_tokens + report.completion_tokens} tokens, ${report.cost_usd:.4f}"
+                + (f"; wrote {written}" if written else ""))
+    return 3 if report.failed else 0
+
+
+def cmd_nightly(args: argparse.Namespace) -> int:
+    import httpx
+
+    from summarizer.face.progress import make_progress
+    from summarizer.jobs.digest_files import digest_paths
+    from summarizer.jobs.nightly import run_nightly
+    from summarizer.jobs.summaries import Services
+
+    settings = load_config(args)
+    progress = make_progress(args.quiet)
+
+    async def job(stop: asyncio.Event) -> Any:
+        tls = httpx.create_ssl_context()
+        async with httpx.AsyncClient(verify=tls) as arxiv_http:
+            services = Services(arxiv_http=arxiv_http, stop=stop, on_progress=progress or (lambda p: None),
+                                ssl_context=tls)
+            return await run_nightly(settings, args.date, services, args.categories, force=args.no_cache)
+
+    try:
+        report, _ = asyncio.run(with_signals(job))
+    finally:
+        if progress is not None:
+            progress.close(getattr(progress, "last", None))
+    out = digest_paths(Path(settings.paths.output_dir).expanduser(), date.fromisoformat(report.date))["md"]
+    return print_report(args, report, out if out.exists() else None)
+
+
+def cmd_paper(args: argparse.Namespace) -> int:
+    import httpx
+
+    from summarizer.core.models import parse_arxiv_id
+    from summarizer.core.render import render_entry
+    from summarizer.jobs.paper import run_paper
+    from summarizer.jobs.summaries import Services
+
+    parse_arxiv_id(args.id)
+    settings = load_config(args)
+
+    async def job(stop: asyncio.Event) -> Any:
+        tls = httpx.create_ssl_context()
+        async with httpx.AsyncClient(verify=tls) as arxiv_http:
+            services = Services(arxiv_http=arxiv_http, stop=stop, ssl_context=tls)
+            return await run_paper(settings, args.id, services, args.date, args.force)
+
+    result = asyncio.run(with_signals(job))
+    source = "from cache" if result.from_cache else f"{result.usage.requests} LLM request(s)"
+    if result.rewritten:
+        info(args, f"{result.entry.paper.id}: summary updated in {result.rewritten} ({source})")
+    else:
+        print(render_entry(result.entry, 1), end="")
+        info(args, f"{result.entry.paper.id}: no digest holds this paper; summary printed ({source})")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from summarizer.demo import run_demo
+    from summarizer.face.progress import make_progress
+
+    info(args, "summarizer demo: replaying recorded arXiv pages and recorded LLM answers (offline, no key "
+                "needed) through the real nightly job for the 2025-12-24 listing")
+    progress = make_progress(args.quiet)
+
+    async def job(stop: asyncio.Event) -> Any:
+        return await run_demo(Path(args.out), stop=stop, on_progress=progress or (lambda p: None))
+
+    try:
+        report, paths = asyncio.run(with_signals(job))
+    finally:
+        if progress is not None:
+            progress.close(getattr(progress, "last", None))
+    code = print_report(args, report, paths["md"])
+    info(args, "wrote " + ", ".join(str(p) for p in paths.values()))
+    return code
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  # type: ignore[type-arg]
+             config: argparse.ArgumentParser) -> None:
+    nig = sub.add_parser("nightly", parents=[common, config], help="fetch a listing, summarize it, write the digest",
+                         description="Fetch arXiv listing D, summarize every paper (cache first) and write "
+                         "OUTPUT_DIR/D.md, D.html, D.jsonl and D.report.json. Exit 0 when every paper is done, "
+                         "3 when some failed (they are left out and listed; re-run to complete), 1 when the "
+                         "job could not run, 130 when interrupted.")
+    nig.add_argument("--date", type=date_arg, metavar="YYYY-MM-DD",
+                     help="listing date (default: the newest published)")
+    nig.add_argument("--categories", type=categories_arg, metavar="CAT,CAT", help="override [arxiv] categories")
+    nig.add_argument("--no-cache", action="store_true", help="ask the LLM again for every paper (still caches)")
+    nig.set_defaults(func=cmd_nightly)
+
+    pap = sub.add_parser("paper", parents=[common, config], help="(re)summarize one paper",
+                         description="Summarize one paper (cache first). When a digest holds it (D's with "
+                         "--date, else the newest one whose records hold the id), that digest's .md, .html and "
+                         ".jsonl are rewritten so that only this paper's entry changes; otherwise the entry is "
+                         "printed.")
+    pap.add_argument("id", metavar="ID", help="2512.20781, 2512.20781v2, arXiv:2512.20781, hep-th/9901001 or a URL")
+    pap.add_argument("--date", type=date_arg, metavar="YYYY-MM-DD", help="the digest to update")
+    pap.add_argument("--force", action="store_true", help="ignore the cached summary (and replace it)")
+    pap.set_defaults(func=cmd_paper)
+
+    dem = sub.add_parser("demo", parents=[common], help="run the nightly job offline on recordings",
+                         description="Run the whole nightly job for the 2025-12-24 listing offline: recorded "
+                         "arXiv pages and recorded LLM answers are replayed through the real fetcher, summary "
+                         "engine and renderer. No key needed.")
+    dem.add_argument("--out", default="digests", metavar="DIR", help="output directory (default: ./digests)")
+    dem.set_defaults(func=cmd_demo)

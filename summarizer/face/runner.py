@@ -1,0 +1,76 @@
+"""What every command needs around its job: config, logging without secrets, signals, messages.
+
+The command modules (`cmd_*.py`) import this; `cli.py` assembles them. Errors are turned into
+one-line messages and exit codes in `cli.main` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from summarizer.core.settings import Settings
+
+T = TypeVar("T")
+
+
+class SecretFilter(logging.Filter):
+    """Last line of defence: no log line carries the API key, whatever a library logs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            for secret in self.secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+        return True
+
+
+SECRETS = SecretFilter()
+
+
+def setup_logging(args: argparse.Namespace) -> None:
+    level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(SECRETS)
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for noisy in ("httpx", "httpcore", "openai", "httpx2"):
+        logging.getLogger(noisy).setLevel(max(level, logging.INFO))
+
+
+def info(args: argparse.Namespace, message: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+def load_config(args: argparse.Namespace) -> Settings:
+    from summarizer.edges.llm import resolve_api_key
+    from summarizer.face.config import load_settings
+
+    settings = load_settings(args.config)
+    SECRETS.secrets = [resolve_api_key(settings.llm)]
+    return settings
+
+
+async def with_signals(job: Callable[[asyncio.Event], Awaitable[T]]) -> T:
+    """Run `job`; SIGINT/SIGTERM set its stop event: no new requests, in-flight ones finish."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        return await job(stop)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
