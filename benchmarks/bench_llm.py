@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from summarizer.core.digest_parser import parse_digest  # noqa: E402
 from summarizer.core.settings import LLMSettings  # noqa: E402
-from summarizer.edges.llm import ChatClient, SummaryEngine  # noqa: E402
+from summarizer.edges.engine import SummaryEngine  # noqa: E402
+from summarizer.edges.llm import ChatClient  # noqa: E402
 from summarizer.edges.resources import load_prompts  # noqa: E402
 from tests.fakes import FakeServer  # noqa: E402
 
@@ -45,7 +46,7 @@ def run(faulty: bool) -> None:
 
             async def one(paper: object) -> object:
                 async with gate:
-                    return (await engine.summarize(paper)).summary
+                    return (await engine.summarize(paper)).value
 
             return await asyncio.gather(*(one(e.paper) for e in entries))
 
@@ -53,7 +54,7 @@ def run(faulty: bool) -> None:
         summaries = asyncio.run(go())
         wall = time.perf_counter() - started
     usage = engine.client.usage
-    exact = sum(s == e.summary for s, e in zip(summaries, entries, strict=True))
+    exact = sum(s == e.value for s, e in zip(summaries, entries, strict=True))
     n = len(entries)
     print(f"{'faulty' if faulty else 'fault-free':>10}: {exact}/{n} exact, requests {usage.requests} "
           f"({usage.requests / n:.2f}/paper), retries {usage.retries}, tokens "

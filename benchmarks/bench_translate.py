@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from summarizer.core.digest_parser import parse_digest  # noqa: E402
 from summarizer.core.models import entry_to_record  # noqa: E402
-from summarizer.core.settings import LLMSettings, PathSettings, Price, Settings, TranslateSettings  # noqa: E402
+from summarizer.core.pricing import Price  # noqa: E402
+from summarizer.core.settings import LLMSettings, PathSettings, Settings, TranslateSettings  # noqa: E402
 from summarizer.jobs.translate_job import TranslateJob, run_translate  # noqa: E402
 from tests.fakes import FakeServer  # noqa: E402
 

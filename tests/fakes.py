@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
 
-from summarizer.core.validate import PRESERVED
+from summarizer.core.translation_checks import PRESERVED
 from summarizer.demo.replay import (
     ARXIV_NS,
     ATOM_CONTENT_TYPE,
@@ -62,9 +62,14 @@ class FakeState:
     batch_hold: int = 1  # polls a batch stays in_progress
     batch_end: list[str] = field(default_factory=list)  # how the next batches end: completed/expired/failed
     log: list[Logged] = field(default_factory=list)
+    abstracts: dict[str, str] = field(default_factory=dict)  # by title: what each summary request must carry
     in_flight: int = 0
     max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if not self.abstracts:
+            self.abstracts = abstracts_by_title(self.archive)
 
     def requests(self, path_part: str) -> list[Logged]:
         return [r for r in self.log if path_part in r.path]
@@ -267,7 +272,7 @@ def fake_translate(text: str, language: str, glossary: dict[str, str]) -> str:
 
 
 def _translate_words(text: str, language: str) -> str:
-    return _WORDS.sub("译", text) if language.lower() in ("chinese", "zh") else _CJK_RUN.sub("words", text)
+    return _WORDS.sub("译", text) if language.lower() in ("chinese", "zh") else _CJK_RUN.sub(" words ", text)
 
 
 def _glossary_of(body: dict[str, Any]) -> dict[str, str]:
@@ -275,11 +280,25 @@ def _glossary_of(body: dict[str, Any]) -> dict[str, str]:
     return dict(re.findall(r"^- (.+?) => (.+)$", system, re.MULTILINE))
 
 
+def translation_source(user: str) -> str:
+    """The text of a translation request: between its first line and its closing instruction."""
+    return user.split("\n\n", 1)[1].rsplit("\n\n", 1)[0]
+
+
 def fault_key(body: dict[str, Any]) -> str:
     user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
     if user.startswith("Translate into "):
-        return user.split("\n\n", 1)[1]
+        return translation_source(user)
     return title_of(body) or ""
+
+
+def abstracts_by_title(archive: ArxivArchive) -> dict[str, str]:
+    """What each summary request must carry: the paper's abstract, by its (collapsed) title."""
+    found = {}
+    for entry in archive.entries:
+        title = " ".join((entry.findtext(f"{{{ATOM_NS}}}title") or "").split())
+        found[title] = (entry.findtext(f"{{{ATOM_NS}}}summary") or "").strip()
+    return found
 
 
 def answer_chat(state: FakeState, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str], str | None]:
@@ -302,6 +321,10 @@ def answer_chat(state: FakeState, body: dict[str, Any]) -> tuple[int, dict[str, 
     else:
         answer = state.answers.answer_for(body)
         source = body["messages"][-1]["content"]
+        abstract = state.abstracts.get(key)
+        if answer is not None and (abstract is None or abstract not in user):
+            # A prompt that lost the paper's abstract (or title) must fail the golden tests.
+            return 422, {"error": {"message": "the request does not carry the paper's title and abstract"}}, {}, None
     if answer is None:
         return 404, {"error": {"message": "no recording"}}, {}, None
     if key in state.always_fail:

@@ -40,6 +40,14 @@ class RecordsError(SummarizerError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class OutputError(SummarizerError):
+    """A file or folder the tool must write (or read back) cannot be used."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(message)
+
+
 class InvalidPaperIdError(SummarizerError):
     def __init__(self, text: str) -> None:
         self.text = text
@@ -75,16 +83,40 @@ class LLMError(SummarizerError):
         super().__init__(message)
 
 
-class AuthError(LLMError):
-    """401/403 from the provider: stops the whole run, retrying cannot help."""
+class RunStopped(LLMError):
+    """A provider condition that no paper can get past: the run stops at once, naming the fix."""
+
+
+class AuthError(RunStopped):
+    """401/403 from the provider: the key is refused."""
+
+
+class QuotaExhausted(RunStopped):
+    """The account has no quota or balance left (`insufficient_quota`, 402, `Arrearage`)."""
+
+
+class ModelNotFound(RunStopped):
+    """The provider does not serve the configured model."""
+
+
+class EndpointError(RunStopped):
+    """`base_url` does not lead to a chat completions API (a 404, or a 200 that is an HTML page)."""
+
+    def __init__(self, message: str, url: str | None = None, status: int | None = None) -> None:
+        self.url = url
+        super().__init__(message, status=status)
 
 
 class AnswerRejected(LLMError):
     """Every attempt produced an answer that failed validation."""
 
+    def __init__(self, message: str, paper_id: str | None = None, reasons: list[str] | None = None) -> None:
+        self.reasons = reasons or []
+        super().__init__(message, paper_id=paper_id)
+
 
 class BudgetExceeded(LLMError):
-    """`max_cost_usd` was reached before this paper could be asked for."""
+    """`max_cost_usd` was reached before this request could start: not a failure, the paper is not started."""
 
 
 class Interrupted(SummarizerError):

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from summarizer.core.languages import resolve_language
+from summarizer.core.pricing import Price
 
 StructuredMode = Literal["json_schema", "tools", "json_object", "text"]
 
@@ -29,15 +32,11 @@ class ArxivSettings(_Section):
     timeout_seconds: float = Field(30.0, gt=0)
     rss_timeout_seconds: float = Field(10.0, gt=0)
     max_retries: int = Field(4, ge=0)
+    retry_backoff_seconds: float = Field(2.0, gt=0)
     lookback_listings: int = Field(2, ge=0)
 
     def feed_url(self) -> str:
         return self.rss_url or "https://rss.arxiv.org/rss/" + "+".join(self.categories)
-
-
-class Price(_Section):
-    input: float = Field(ge=0, description="USD per million input tokens")
-    output: float = Field(ge=0, description="USD per million output tokens")
 
 
 class LLMSettings(_Section):
@@ -56,11 +55,18 @@ class LLMSettings(_Section):
     structured_output: Literal["auto", "json_schema", "tools", "json_object", "text"] = "auto"
     max_attempts: int = Field(3, ge=1)
     max_retries: int = Field(6, ge=0)
+    retry_backoff_seconds: float = Field(1.0, gt=0)
     min_target_ratio: float = Field(0.5, ge=0, le=1)
     extra_headers: dict[str, str] = Field(default_factory=dict)
     extra_body: dict[str, object] = Field(default_factory=dict)
     max_cost_usd: float | None = Field(None, gt=0)
     prices: dict[str, Price] = Field(default_factory=dict)
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        """A language the tool can check, by name or BCP-47 tag, kept as its canonical name."""
+        return resolve_language(value).name
 
 
 class PathSettings(_Section):

@@ -3,6 +3,9 @@
 Backed by `diskcache` (SQLite transactions), so a write either happens whole or not at all and a
 process killed at any moment leaves no half entry. Only validated summaries are ever stored, and
 nothing secret: the key is a hash of what determines the answer, the value the answer itself.
+Nothing is ever evicted: diskcache's default policy drops entries past 1 GiB, which would throw
+away paid summaries and the history that decides which papers are new. A summary takes about
+2-4 KB, so 100,000 papers take some 300 MB under `cache_dir`.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ class SummaryCache:
     def __init__(self, directory: Path) -> None:
         import diskcache
 
-        self._cache = diskcache.Cache(str(directory / "answers"))
+        self._cache = diskcache.Cache(str(directory / "answers"), eviction_policy="none")
 
     def get(self, key: str) -> dict[str, Any] | None:
         value = self._cache.get(key)
@@ -56,10 +59,30 @@ class History:
     def __init__(self, directory: Path) -> None:
         import diskcache
 
-        self._cache = diskcache.Cache(str(directory / "history"))
+        self._cache = diskcache.Cache(str(directory / "history"), eviction_policy="none")
 
-    def record(self, day: date, ids: list[str]) -> None:
-        self._cache.set(f"digest:{day.isoformat()}", sorted(ids))
+    def record(self, day: date, ids: list[str], pending: list[str] | None = None) -> None:
+        """The ids digest `day` holds, and those its run could not finish (failed, not started)."""
+        with self._cache.transact():
+            self._cache.set(f"digest:{day.isoformat()}", sorted(ids))
+            self._cache.set(f"pending:{day.isoformat()}", sorted(set(pending or []) - set(ids)))
+
+    def add_pending(self, day: date, ids: list[str]) -> None:
+        """Ids of listing `day` a stopped run fetched but wrote no digest for."""
+        with self._cache.transact():
+            key = f"pending:{day.isoformat()}"
+            self._cache.set(key, sorted(set(self._cache.get(key) or []) | set(ids)))
+
+    def pending(self) -> set[str]:
+        """Ids some run could not finish that no digest holds yet: the next run completes them."""
+        waiting: set[str] = set()
+        digested: set[str] = set()
+        for key in self._cache.iterkeys():
+            if isinstance(key, str) and key.startswith("pending:"):
+                waiting.update(self._cache.get(key) or [])
+            elif isinstance(key, str) and key.startswith("digest:"):
+                digested.update(self._cache.get(key) or [])
+        return waiting - digested
 
     def earlier(self, day: date) -> set[str] | None:
         """Ids of every other digest, or None when no digest before `day` exists (a first run)."""

@@ -161,7 +161,7 @@ class ArxivFetcher:
             message = arxiv_error_text(resp.content)
             raise ArxivAPIError(f"arXiv refused the query: {message or resp.reason_phrase}", url=url, status=400)
         if status in (408, 429) or status >= 500:
-            raise Retryable(f"arXiv answered HTTP {status}", status, server_wait(resp.headers))
+            raise Retryable(f"arXiv answered HTTP {status}", status, server_wait(resp.headers, status))
         if status != 200:
             raise FetchError(f"arXiv answered HTTP {status} {resp.reason_phrase}", url=url, status=status)
         ctype = resp.headers.get("content-type", "")
@@ -177,7 +177,8 @@ class ArxivFetcher:
         attempts = self.settings.max_retries + 1
         try:
             return await with_retries(lambda: self._try_page(params, first_page), attempts=attempts,
-                                      sleep=self._sleep, multiplier=2, on_retry=self._count_retry)
+                                      sleep=self._sleep, multiplier=self.settings.retry_backoff_seconds,
+                                      on_retry=self._count_retry)
         except Retryable as exc:
             raise FetchError(f"{exc} (gave up after {attempts} attempts)", url=self.settings.api_url,
                              status=exc.status) from None
@@ -237,13 +238,10 @@ class ArxivFetcher:
         seen: set[str] = set()
         ids = await self.rss_ids(day) if use_rss else None
         if ids is not None:
-            size = self.settings.id_batch_size
-            for at in range(0, len(ids), size):
-                async for page in self.search(id_list=ids[at : at + size]):
-                    for paper in page:
-                        if paper.id not in seen and self.wanted(paper):
-                            seen.add(paper.id)
-                            yield paper
+            async for paper in self.by_ids(ids):
+                if paper.id not in seen and self.wanted(paper):
+                    seen.add(paper.id)
+                    yield paper
             return
         if exclude is None:
             start, end = listing_window(day)
@@ -259,6 +257,15 @@ class ArxivFetcher:
                     continue
                 seen.add(paper.id)
                 yield paper
+
+    async def by_ids(self, ids: Iterable[str]) -> AsyncIterator[Paper]:
+        """The papers with these ids (without version), `id_batch_size` ids a request."""
+        wanted = list(dict.fromkeys(ids))
+        size = self.settings.id_batch_size
+        for at in range(0, len(wanted), size):
+            async for page in self.search(id_list=wanted[at : at + size]):
+                for paper in page:
+                    yield paper
 
     async def one(self, text: str) -> Paper:
         """One paper by any of the ways users write its id; the id is checked before any request."""

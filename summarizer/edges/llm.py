@@ -1,30 +1,47 @@
-"""One OpenAI-compatible client for every provider, with the two retry layers in one place each.
+"""One OpenAI-compatible client for every provider: requests, transport retries, usage, cost and budget.
 
-Transport layer (`ChatClient.create`): the `openai` SDK with its own retries off, wrapped in a
-`tenacity` policy that retries 408/409/429/5xx, timeouts and connection errors with exponential
-backoff and jitter, honouring `Retry-After` and `x-ratelimit-reset-*`; 401/403 raise `AuthError`
-that stops the run. Validation layer (`SummaryEngine.summarize`): the answer is validated and, if
-refused, re-asked with the reason appended, up to `max_attempts`; a cut-off answer is asked again
-with a larger `max_tokens`. Structured output steps down json_schema -> tools -> json_object ->
-text when a provider refuses a mode, and remembers the mode that works for the rest of the run.
+This is the transport layer (`ChatClient.create`): the `openai` SDK with its own retries off, wrapped in the
+`retry.with_retries` policy (408/409/429/5xx, timeouts, dropped connections; backoff with jitter,
+`Retry-After` honoured but never below the backoff). The raw response is read by
+`core.completions`, so an error body of any shape (Gemini sends a list) yields the provider's
+message, and a 200 that is not a chat completion is named as such. Conditions no paper can get
+past (key refused, quota or balance exhausted, unknown model, wrong `base_url`) stop the run at
+once. The validation layer, which re-asks answers that fail their checks, is `engine.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
-import re
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from summarizer.core.errors import AnswerRejected, AuthError, BudgetExceeded, ConfigError, LLMError
-from summarizer.core.prompts import PromptSet
+from summarizer.core.completions import (
+    Completion,
+    NotACompletion,
+    classify_error,
+    provider_code,
+    provider_message,
+    read_completion,
+)
+from summarizer.core.errors import (
+    AuthError,
+    BudgetExceeded,
+    ConfigError,
+    EndpointError,
+    LLMError,
+    ModelNotFound,
+    QuotaExhausted,
+    RunStopped,
+)
+from summarizer.core.pricing import Price, cost_usd, price_for
 from summarizer.core.settings import LLMSettings, StructuredMode
-from summarizer.core.validate import AnswerInvalid, validate_answer
 from summarizer.edges.pacing import Pacer, estimate_tokens
 from summarizer.edges.retry import Retryable, server_wait, with_retries
 
@@ -37,15 +54,7 @@ MAX_SERVER_WAIT = 120.0
 
 
 class ModeRejected(LLMError):
-    """The provider refused this structured-output mode (HTTP 400 naming it)."""
-
-
-@dataclass
-class Completion:
-    text: str | None
-    finish_reason: str | None
-    prompt_tokens: int
-    completion_tokens: int
+    """The provider refused this structured-output mode (HTTP 400/422 naming it)."""
 
 
 @dataclass
@@ -56,8 +65,39 @@ class RunUsage:
     retries: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cost_usd: float = 0.0
-    stopped: LLMError | None = None
+    cached_tokens: int = 0
+    cost_usd: float | None = 0.0  # None: the model has no price
+    stopped: RunStopped | None = None
+    reasks: Counter[str] = field(default_factory=Counter)  # re-asks by reason
+    asked: int = 0  # papers (or texts) asked at least once
+    first_accepted: int = 0  # ... whose first answer was accepted
+
+
+class Budget:
+    """`max_cost_usd` under concurrency: each request reserves its worst case before it is sent.
+
+    A request starts only while settled costs plus open reservations stay below the cap, so the
+    cap is overshot by at most one request's estimate; the actual cost replaces the estimate when
+    the answer arrives.
+    """
+
+    def __init__(self, cap: float | None) -> None:
+        self.cap = cap
+        self.spent = 0.0
+        self.reserved = 0.0
+
+    def reserve(self, estimate: float) -> bool:
+        if self.cap is None:
+            return True
+        if self.spent + self.reserved >= self.cap:
+            return False
+        self.reserved += estimate
+        return True
+
+    def settle(self, estimate: float, actual: float) -> None:
+        if self.cap is not None:
+            self.reserved -= estimate
+        self.spent += actual
 
 
 def resolve_api_key(settings: LLMSettings) -> str:
@@ -73,22 +113,24 @@ class ChatClient:
 
     def __init__(self, settings: LLMSettings, http_client: httpx.AsyncClient | None = None, *,
                  sleep: Sleep = asyncio.sleep, usage: RunUsage | None = None, pacer: Pacer | None = None,
-                 ssl_context: Any = None) -> None:
+                 ssl_context: Any = None, budget: Budget | None = None) -> None:
         from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
         self.settings = settings
-        self.usage = usage or RunUsage()
+        self.price: Price | None = price_for(settings.model, settings.prices)
+        self.usage = usage or RunUsage(cost_usd=0.0 if self.price else None)
         self.pacer = pacer or Pacer(settings.rpm, settings.tpm, sleep=sleep)
+        self.budget = budget or Budget(settings.max_cost_usd)
         self._sleep = sleep
         self._secret = resolve_api_key(settings)
-        base_url = settings.base_url or os.environ.get("OPENAI_BASE_URL") or None
+        self.base_url = settings.base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
         self.token_param = "max_tokens"  # becomes max_completion_tokens if the provider asks for it
         # openai>=3 takes its own httpx2 clients and legacy httpx ones alike, hence Any.
         client: Any = http_client
         if client is None and ssl_context is not None:
             # One TLS context for both services: building one costs ~20-40 ms at every start.
             client = DefaultAsyncHttpxClient(verify=ssl_context)
-        self.sdk = AsyncOpenAI(api_key=self._secret, base_url=base_url, max_retries=0,
+        self.sdk = AsyncOpenAI(api_key=self._secret, base_url=self.base_url, max_retries=0,
                                timeout=settings.timeout_seconds, http_client=client,
                                default_headers=settings.extra_headers or None)
 
@@ -96,7 +138,7 @@ class ChatClient:
         """Close the SDK and the HTTP client it uses."""
         await self.sdk.close()
 
-    def _scrub(self, text: str) -> str:
+    def scrub(self, text: str) -> str:
         return text.replace(self._secret, "***") if self._secret else text
 
     def request_args(self, schema: dict[str, Any], mode: StructuredMode) -> dict[str, Any]:
@@ -111,6 +153,38 @@ class ChatClient:
             return {"response_format": {"type": "json_object"}}
         return {}
 
+    def stop_run(self, error: RunStopped) -> RunStopped:
+        if self.usage.stopped is None:
+            self.usage.stopped = error
+        return self.usage.stopped
+
+    def _status_error(self, status: int, body: Any, text: str, headers: Any, paper_id: str | None) -> Exception:
+        """The exception an HTTP error status becomes, by what it means for the run."""
+        message = self.scrub(provider_message(body) or provider_message(text) or f"HTTP {status}")[:300]
+        kind = classify_error(status, message, provider_code(body))
+        detail = f"HTTP {status}: {message}"
+        if kind == "auth":
+            return self.stop_run(AuthError(f"the provider refused the API key ({detail})", paper_id, status))
+        if kind == "quota":
+            return self.stop_run(QuotaExhausted(f"the provider account's quota or balance is exhausted ({detail}); "
+                                                "add credit or raise the quota, then re-run", paper_id, status))
+        if kind == "model":
+            return self.stop_run(ModelNotFound(f"the provider at {self.base_url} does not serve the model "
+                                               f"{self.settings.model!r} ({detail}); check llm.model", paper_id,
+                                               status))
+        if kind == "endpoint":
+            return self.stop_run(EndpointError(f"{self.base_url} has no chat completions API ({detail}); check "
+                                               "llm.base_url", url=self.base_url, status=status))
+        if kind == "retry":
+            return Retryable(detail, status, server_wait(headers, status))
+        if kind == "token_param" and self.token_param == "max_tokens":
+            # Reasoning models refuse `max_tokens`; switch once for the rest of the run and ask again.
+            self.token_param = "max_completion_tokens"
+            return Retryable(detail, 400, retry_after=0.0, dropped=True)
+        if kind == "mode":
+            return ModeRejected(detail, paper_id=paper_id, status=status)
+        return LLMError(detail, paper_id=paper_id, status=status)
+
     async def _once(self, messages: list[dict[str, Any]], args: dict[str, Any], max_tokens: int,
                     paper_id: str | None) -> Completion:
         import openai
@@ -124,9 +198,9 @@ class ChatClient:
             body["temperature"] = self.settings.temperature
         try:
             # The body is plain JSON already, so it goes in `extra_body`, which the SDK sends as it is:
-            # its per-call TypedDict transform of `messages` costs ~1.5 ms a request, a quarter of the
-            # CPU the nightly job spends per paper, and at concurrency 16 that delays every round.
-            resp = await self.sdk.chat.completions.create(
+            # its per-call TypedDict transform of `messages` costs ~1.5 ms a request. The raw response
+            # is read by `core.completions`, which copes with any shape a provider sends.
+            raw = await self.sdk.chat.completions.with_raw_response.create(
                 model=self.settings.model, messages=[], extra_body={**body, **self.settings.extra_body})
         except openai.APITimeoutError:
             raise Retryable(f"no answer within {self.settings.timeout_seconds:g} s") from None
@@ -134,144 +208,60 @@ class ChatClient:
             reason = type(exc.__cause__ or exc).__name__
             raise Retryable(f"cannot reach the provider ({reason})", dropped=True) from None
         except openai.APIStatusError as exc:
-            status = exc.status_code
-            detail = self._scrub(str(getattr(exc, "message", "") or exc))[:300]
-            if status in (401, 403):
-                self.usage.stopped = AuthError(f"the provider refused the API key (HTTP {status}): {detail}",
-                                               paper_id=paper_id, status=status)
-                raise self.usage.stopped from None
-            if status in (408, 409, 429) or status >= 500:
-                raise Retryable(f"HTTP {status}: {detail}", status, server_wait(exc.response.headers)) from None
-            if status == 400 and self.token_param == "max_tokens" and "max_completion_tokens" in detail:
-                # Reasoning models refuse `max_tokens`; switch once for the rest of the run and ask again.
-                self.token_param = "max_completion_tokens"
-                raise Retryable(f"HTTP 400: {detail}", 400, retry_after=0.0) from None
-            if status == 400 and re.search(r"response_format|json_schema|tool|function", detail, re.I):
-                raise ModeRejected(f"HTTP 400: {detail}", paper_id=paper_id, status=400) from None
-            raise LLMError(f"HTTP {status}: {detail}", paper_id=paper_id, status=status) from None
-        choice = resp.choices[0] if resp.choices else None
-        text: str | None = None
-        if choice is not None:
-            calls = choice.message.tool_calls or []
-            text = calls[0].function.arguments if calls and hasattr(calls[0], "function") else choice.message.content
-        prompt_tokens = resp.usage.prompt_tokens if resp.usage else estimate_tokens(messages, self.settings.model)
-        completion_tokens = (resp.usage.completion_tokens if resp.usage
-                             else estimate_tokens([{"content": text or ""}], self.settings.model))
-        self._account(prompt_tokens, completion_tokens)
-        return Completion(text, choice.finish_reason if choice else None, prompt_tokens, completion_tokens)
+            raise self._status_error(exc.status_code, exc.body, exc.response.text, exc.response.headers,
+                                     paper_id) from None
+        response = raw.http_response
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            data = response.text
+        try:
+            done = read_completion(data)
+        except NotACompletion as exc:
+            ctype = response.headers.get("content-type", "no content type")
+            raise self.stop_run(EndpointError(
+                f"{self.base_url} answered HTTP {response.status_code} with {exc} ({ctype}), not a chat completion; "
+                "check llm.base_url (a captive portal or a proxy page?)", url=self.base_url,
+                status=response.status_code)) from None
+        if done.prompt_tokens is None:
+            done.prompt_tokens = estimate_tokens(messages, self.settings.model)
+        if done.completion_tokens is None:
+            done.completion_tokens = estimate_tokens([{"content": done.text or ""}], self.settings.model)
+        self._account(done)
+        return done
 
-    def _account(self, prompt_tokens: int, completion_tokens: int) -> None:
-        self.usage.prompt_tokens += prompt_tokens
-        self.usage.completion_tokens += completion_tokens
-        price = self.settings.prices.get(self.settings.model)
-        if price:
-            self.usage.cost_usd += (prompt_tokens * price.input + completion_tokens * price.output) / 1e6
+    def _account(self, done: Completion) -> None:
+        usage = self.usage
+        usage.prompt_tokens += done.prompt_tokens or 0
+        usage.completion_tokens += done.completion_tokens or 0
+        usage.cached_tokens += done.cached_tokens
+        if self.price is not None and usage.cost_usd is not None:
+            usage.cost_usd += cost_usd(self.price, done.prompt_tokens or 0, done.completion_tokens or 0,
+                                       done.cached_tokens)
 
     def _count_retry(self, exc: BaseException | None) -> None:
         self.usage.retries += 1
-        log.info("LLM request failed (%s); retrying", self._scrub(str(exc)))
+        log.info("LLM request failed (%s); retrying", self.scrub(str(exc)))
+
+    def estimate_cost(self, messages: list[dict[str, Any]], max_tokens: int) -> float:
+        """The most this request can cost: its prompt as counted by tiktoken, and a full `max_tokens` answer."""
+        if self.price is None:
+            return 0.0
+        return cost_usd(self.price, estimate_tokens(messages, self.settings.model), max_tokens)
 
     async def create(self, messages: list[dict[str, Any]], schema: dict[str, Any], mode: StructuredMode,
                      max_tokens: int, paper_id: str | None = None) -> Completion:
-        budget = self.settings.max_cost_usd
-        if budget is not None and self.usage.cost_usd >= budget:
-            raise BudgetExceeded(f"max_cost_usd {budget:g} reached; not started", paper_id=paper_id)
-
+        estimate = self.estimate_cost(messages, max_tokens) if self.budget.cap is not None else 0.0
+        if not self.budget.reserve(estimate):
+            raise BudgetExceeded(f"max_cost_usd {self.budget.cap:g} reached; not started", paper_id=paper_id)
+        before = self.usage.cost_usd or 0.0
         attempts = self.settings.max_retries + 1
         args = self.request_args(schema, mode)
         try:
             return await with_retries(lambda: self._once(messages, args, max_tokens, paper_id), attempts=attempts,
-                                      sleep=self._sleep, max_server_wait=MAX_SERVER_WAIT, on_retry=self._count_retry)
+                                      sleep=self._sleep, multiplier=self.settings.retry_backoff_seconds,
+                                      max_server_wait=MAX_SERVER_WAIT, on_retry=self._count_retry)
         except Retryable as exc:
             raise LLMError(f"{exc} (gave up after {attempts} attempts)", paper_id=paper_id, status=exc.status) from None
-
-
-def reask_messages(answer: str, error: str) -> list[dict[str, Any]]:
-    """The refused answer and the reason, appended to the conversation for the next attempt."""
-    return [{"role": "assistant", "content": answer},
-            {"role": "user", "content": f"Your answer was rejected: {error}. "
-                                        "Answer again with the corrected JSON object only."}]
-
-
-class ModeLadder:
-    """The structured-output mode in use; `auto` steps down once per refusal and stays there."""
-
-    def __init__(self, configured: str) -> None:
-        self.fixed = configured != "auto"
-        self.index = MODES.index(configured) if self.fixed else 0  # type: ignore[arg-type]
-
-    @property
-    def mode(self) -> StructuredMode:
-        return MODES[self.index]
-
-    def step_down(self, failed: StructuredMode) -> bool:
-        """Move below `failed` (if nobody did already); False when there is nowhere to go."""
-        if self.fixed:
-            return False
-        if MODES[self.index] == failed:
-            if self.index == len(MODES) - 1:
-                return False
-            self.index += 1
-            log.warning("structured output %r refused by the provider; using %r from now on", failed, self.mode)
-        return True
-
-
-@dataclass
-class Answer:
-    summary: Any
-    attempts: int
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-class SummaryEngine:
-    """Ask, validate, re-ask with the error; only validated answers come out."""
-
-    def __init__(self, client: ChatClient, prompts: PromptSet, ladder: ModeLadder | None = None) -> None:
-        self.client = client
-        self.prompts = prompts
-        self.settings = client.settings
-        self.ladder = ladder or ModeLadder(self.settings.structured_output)
-
-    async def ask(self, messages: list[dict[str, Any]], check: Callable[[str | None], Any],
-                  paper_id: str | None = None) -> Answer:
-        messages = list(messages)
-        max_tokens = self.settings.max_tokens
-        answer = Answer(summary=None, attempts=0)
-        while answer.attempts < self.settings.max_attempts:
-            mode = self.ladder.mode
-            try:
-                done = await self.client.create(messages, self.prompts.schema, mode, max_tokens, paper_id)
-            except ModeRejected as exc:
-                if not self.ladder.step_down(mode):
-                    raise
-                answer.errors.append(str(exc))
-                continue
-            answer.attempts += 1
-            answer.prompt_tokens += done.prompt_tokens
-            answer.completion_tokens += done.completion_tokens
-            if done.finish_reason == "length":
-                answer.errors.append(f"answer cut off at max_tokens={max_tokens}")
-                max_tokens = min(max_tokens * 2, self.settings.max_tokens_ceiling)
-                continue
-            if not (done.text or "").strip() and mode in ("json_schema", "tools") and self.ladder.step_down(mode):
-                answer.errors.append(f"empty answer in {mode} mode")
-                continue
-            try:
-                answer.summary = check(done.text)
-                return answer
-            except AnswerInvalid as exc:
-                answer.errors.append(str(exc))
-                messages += reask_messages(done.text or "", str(exc))
-        raise AnswerRejected(f"no valid answer after {answer.attempts} attempts: {answer.errors[-1]}",
-                             paper_id=paper_id)
-
-    async def summarize(self, paper: Any) -> Answer:
-        language = self.settings.language
-        messages = self.prompts.messages(language=language, id=paper.id, title=paper.title, abstract=paper.abstract)
-        return await self.ask(
-            messages,
-            lambda text: validate_answer(text, paper.abstract, language, self.settings.min_target_ratio),
-            paper_id=paper.id,
-        )
+        finally:
+            self.budget.settle(estimate, (self.usage.cost_usd or 0.0) - before)

@@ -1,13 +1,15 @@
 """The transport retry policy, in one place for both services we talk to (arXiv, the LLM provider).
 
 A failure worth another try is raised as `Retryable`, carrying how long the server asked us to
-wait; `with_retries` runs a call under `tenacity` with exponential backoff and jitter, honours
-that wish (capped), sleeps through the injected `sleep`, and re-raises the last `Retryable` once
-the attempts are spent, for the caller to turn into its own one-line error.
+wait; `with_retries` runs a call under `tenacity` with exponential backoff, honours that wish
+(capped, and never below the backoff: a server that says "0" would otherwise get every attempt at
+once), adds jitter to every wait, sleeps through the injected `sleep`, and re-raises the last
+`Retryable` once the attempts are spent, for the caller to turn into its own one-line error.
 """
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
@@ -15,7 +17,7 @@ from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
+from tenacity.wait import wait_exponential
 
 T = TypeVar("T")
 
@@ -50,8 +52,12 @@ def _duration(text: str) -> float | None:
     return sum(float(n) * scale[u] for n, u in parts)
 
 
-def server_wait(headers: Mapping[str, str]) -> float | None:
-    """How long the server asks us to wait: Retry-After(-ms) as seconds or a date, then rate-limit resets."""
+def server_wait(headers: Mapping[str, str], status: int | None = 429) -> float | None:
+    """How long the server asks us to wait: Retry-After(-ms) as seconds or a date, then rate-limit resets.
+
+    The `x-ratelimit-reset-*` headers describe the rate-limit window, so they are a wait only on a
+    429; on a 5xx they are just the window's state.
+    """
     if ms := headers.get("retry-after-ms"):
         try:
             return max(0.0, float(ms) / 1000)
@@ -66,6 +72,8 @@ def server_wait(headers: Mapping[str, str]) -> float | None:
                 return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
             except (TypeError, ValueError):
                 pass
+    if status != 429:
+        return None
     resets = [_duration(headers[h]) for h in ("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens")
               if h in headers]
     waits = [w for w in resets if w is not None]
@@ -74,17 +82,24 @@ def server_wait(headers: Mapping[str, str]) -> float | None:
 
 async def with_retries(call: Callable[[], Awaitable[T]], *, attempts: int, sleep: Callable[[float], Awaitable[None]],
                        multiplier: float = 1.0, max_backoff: float = 60.0, max_server_wait: float = 300.0,
-                       on_retry: Callable[[BaseException | None], None] = lambda exc: None) -> T:
-    backoff = wait_exponential_jitter(multiplier=multiplier, max=max_backoff, jitter=1)
+                       on_retry: Callable[[BaseException | None], None] = lambda exc: None,
+                       jitter: Callable[[], float] = lambda: random.uniform(0, 1)) -> T:
+    """Run `call`, retrying `Retryable` failures; every wait is max(server's wish, backoff) plus jitter.
+
+    `multiplier` is the first backoff in seconds (doubling each time up to `max_backoff`); `jitter`
+    returns a fraction of it added on top, so clients that failed together do not retry together.
+    """
+    backoff = wait_exponential(multiplier=multiplier, max=max_backoff)
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        hinted = getattr(exc, "retry_after", None)
-        if hinted is not None:
-            return min(float(hinted), max_server_wait)
         if getattr(exc, "dropped", False) and state.attempt_number == 1:
             return 0.0
-        return float(backoff(state))
+        floor = float(backoff(state))
+        hinted = getattr(exc, "retry_after", None)
+        if hinted is not None:
+            floor = max(floor, min(float(hinted), max_server_wait))
+        return floor + jitter() * min(floor, multiplier)
 
     def count(state: RetryCallState) -> None:
         on_retry(state.outcome.exception() if state.outcome else None)

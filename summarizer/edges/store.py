@@ -1,7 +1,9 @@
 """Files on disk: atomic writes and the records (JSON Lines) file.
 
 Every output is written to a temporary file beside its target and renamed over it, so a run
-killed at any moment leaves either the old file or the new one, never half of one.
+killed at any moment leaves either the old file or the new one, never half of one. A new file
+gets the mode the umask gives (digests are published by web servers), a replaced one keeps its
+own.
 """
 
 from __future__ import annotations
@@ -13,8 +15,24 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from summarizer.core.errors import RecordsError
+from summarizer.core.errors import OutputError, RecordsError
 from summarizer.core.models import Entry, entry_to_record, record_to_entry
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()  # read once: os.umask can only be read by setting it
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~UMASK
 
 
 def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
@@ -22,6 +40,7 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _mode_for(path))  # mkstemp makes 0600 whatever the umask
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)
@@ -37,6 +56,17 @@ def atomic_write_text(path: Path, text: str | Iterable[str]) -> None:
     """Text, whole or in pieces, written atomically as UTF-8."""
     pieces = [text] if isinstance(text, str) else text
     atomic_write_chunks(path, (piece.encode("utf-8") for piece in pieces))
+
+
+def ensure_writable(directory: Path, what: str) -> None:
+    """Create `directory` if needed and prove a file can be written there, before any money is spent."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".summarizer-probe-", dir=directory)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"{what} {directory} is not writable: {exc.strerror or exc}", path=str(directory)) from None
 
 
 def record_line(entry: Entry) -> str:

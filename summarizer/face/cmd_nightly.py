@@ -10,20 +10,28 @@ from pathlib import Path
 from typing import Any
 
 from summarizer.face.argtypes import categories_arg, date_arg
-from summarizer.face.runner import info, load_config, with_signals
+from summarizer.face.runner import info, load_config, money, with_signals
 
 
 def print_report(args: argparse.Namespace, report: Any, written: Path | None) -> int:
+    """The run's summary on stderr; the exit code: 3 when papers were left out (failed or not started)."""
     for failure in report.failed:
         print(f"summarizer: failed: {failure.id} ({failure.title}): {failure.reason}", file=sys.stderr)
     if report.fetched == 0 and not report.failed:
-        info(args, f"listing {report.date} is empty (an arXiv holiday?): no digest written")
+        info(args, f"{report.date}: {report.note or 'nothing fetched'}; no digest written (report: "
+                   f"{report.date}.report.json)")
         return 0
+    asked = f"; first answers accepted {report.first_answer_accepted}/{report.asked}" if report.asked else ""
+    reasks = (" (re-asked: " + ", ".join(f"{k} {v}" for k, v in report.reasks.items()) + ")") if report.reasks else ""
     info(args, f"{report.date}: {report.fetched} papers, {report.summarized} summarized, "
-                f"{report.from_cache} from cache, {len(report.failed)} failed; {report.llm_requests} LLM requests, "
-                f"{report.prompt_tokens + report.completion_tokens} tokens, ${report.cost_usd:.4f}"
+                f"{report.from_cache} from cache, {len(report.failed)} failed, {report.not_started} not started; "
+                f"{report.llm_requests} LLM requests{asked}{reasks}, "
+                f"{report.prompt_tokens + report.completion_tokens} tokens, {money(report.cost_usd)}"
                 + (f"; wrote {written}" if written else ""))
-    return 3 if report.failed else 0
+    if report.budget_reached:
+        print(f"summarizer: max_cost_usd reached: {report.not_started} papers not started; re-run (with a higher "
+              "cap) to complete them", file=sys.stderr)
+    return 3 if report.failed or report.not_started else 0
 
 
 def cmd_nightly(args: argparse.Namespace) -> int:

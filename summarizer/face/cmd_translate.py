@@ -12,7 +12,7 @@ from typing import Any
 from summarizer.core.errors import SummarizerError
 from summarizer.core.settings import Settings
 from summarizer.face.argtypes import date_arg
-from summarizer.face.runner import info, load_config, with_signals
+from summarizer.face.runner import info, load_config, money, with_signals
 
 
 def _batch_status_printer(args: argparse.Namespace) -> Callable[[list[Any]], None]:
@@ -33,7 +33,7 @@ def _finish_translate(args: argparse.Namespace, result: Any) -> int:
     for key, reason in list(result.failures.items())[:20]:
         print(f"summarizer: failed: {key[:24]}: {reason}", file=sys.stderr)
     info(args, f"{result.records} records, {result.pieces} texts ({result.todo} not cached): {result.requests} sync "
-                f"requests, {result.prompt_tokens + result.completion_tokens} tokens, ${result.cost_usd:.4f}"
+                f"requests, {result.prompt_tokens + result.completion_tokens} tokens, {money(result.cost_usd)}"
                 + (f"; wrote {', '.join(str(p) for p in result.written)}" if result.written else ""))
     if result.status != "done":
         print(f"summarizer: error: {len(result.failures)} texts could not be translated; nothing written "

@@ -6,6 +6,7 @@ import sys
 import time
 from typing import Any
 
+from summarizer.face.runner import money
 from summarizer.jobs.summaries import Progress
 
 
@@ -33,7 +34,7 @@ def line(p: Progress) -> str:
     u = p.usage
     total = f"{p.fetched}" + ("+" if p.fetching else "")
     return (f"papers {p.done + p.failed}/{total} (cached {p.cached}, failed {p.failed}) "
-            f"requests {u.requests} tokens {u.prompt_tokens + u.completion_tokens} cost ${u.cost_usd:.4f}")
+            f"requests {u.requests} tokens {u.prompt_tokens + u.completion_tokens} {money(u.cost_usd)}")
 
 
 class RichProgress:
@@ -52,7 +53,7 @@ class RichProgress:
         self.last = p
         u = p.usage
         info = (f"cached {p.cached} failed {p.failed} tokens {u.prompt_tokens + u.completion_tokens} "
-                f"${u.cost_usd:.4f}")
+                f"{money(u.cost_usd)}")
         self._bar.update(self._task, completed=p.done + p.failed, total=None if p.fetching else p.fetched, info=info)
 
     def close(self, p: Progress | None) -> None:

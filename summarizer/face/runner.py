@@ -49,6 +49,11 @@ def setup_logging(args: argparse.Namespace) -> None:
         logging.getLogger(noisy).setLevel(max(level, logging.INFO))
 
 
+def money(cost: float | None) -> str:
+    """A cost for the screen; a model without a known price says so instead of $0."""
+    return "cost unknown" if cost is None else f"${cost:.4f}"
+
+
 def info(args: argparse.Namespace, message: str) -> None:
     if not getattr(args, "quiet", False):
         print(message, file=sys.stderr)

@@ -1,116 +1,206 @@
 """The nightly job: fetch listing D, summarize every paper (cache first), write the digest.
 
 Fetching streams papers into a queue while `max_concurrency` workers summarize them, so the first
-request leaves before the listing is complete. The digest, its HTML page, its records and the run
-report are written at the end. A paper whose summary fails is left out and reported, never given
-a placeholder.
+request leaves before the listing is complete. Papers an earlier run could not finish (failed, or
+never started because of the budget or a signal) are fetched again and completed in this run,
+whichever way the listing is read. The digest, its HTML page, its records and the run report are
+written at the end; a paper whose summary fails is left out and reported, never given a
+placeholder. Anything that goes wrong with one paper is that paper's failure, never a dead
+worker, and a signal ends the run within `STOP_GRACE` seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from summarizer.core.errors import AuthError, Interrupted, LLMError
+from summarizer.core.errors import BudgetExceeded, Interrupted, LLMError
 from summarizer.core.listing import check_listing_date, newest_listing
-from summarizer.core.models import Paper
+from summarizer.core.models import Paper, Summary
 from summarizer.core.settings import Settings
 from summarizer.edges.cache import History, SummaryCache
 from summarizer.edges.fetch import ArxivFetcher
-from summarizer.edges.store import atomic_write_text
+from summarizer.edges.store import atomic_write_text, ensure_writable
 from summarizer.jobs.digest_files import EntrySpool, digest_paths, write_spooled_digest
 from summarizer.jobs.summaries import Failure, Progress, Report, Services, Summarizer
 
+log = logging.getLogger(__name__)
 
-async def run_nightly(settings: Settings, day: date | None, services: Services,
-                      categories: list[str] | None = None, force: bool = False) -> tuple[Report, list[str]]:
+STOP_GRACE = 2.0  # seconds in-flight requests get to land after a signal (their answers are paid for)
+
+
+async def until_done_or_stopped(tasks: list[asyncio.Task[None]], stop: asyncio.Event, grace: float) -> None:
+    """Wait for `tasks`; once `stop` is set, give them `grace` seconds, then cancel the rest.
+
+    The first exception a task raised is raised again once every task has ended.
+    """
+    stopper: asyncio.Task[Any] = asyncio.create_task(stop.wait())
+    try:
+        pending: set[asyncio.Task[Any]] = set(tasks)
+        while pending and not stop.is_set():
+            _, pending = await asyncio.wait(pending | {stopper}, return_when=asyncio.FIRST_COMPLETED)
+            pending.discard(stopper)
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+    finally:
+        stopper.cancel()
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+
+
+class NightlyRun:
+    """One run of the nightly job: a producer fetching, workers summarizing, a report."""
+
+    def __init__(self, settings: Settings, services: Services, day: date, newest: date, categories: list[str],
+                 force: bool, limit: int | None, stack: contextlib.AsyncExitStack) -> None:
+        self.settings, self.services, self.day = settings, services, day
+        self.categories, self.force, self.limit = categories, force, limit
+        self.use_rss = settings.arxiv.use_rss and day == newest
+        cache_dir = Path(settings.paths.cache_dir).expanduser()
+        self.cache = SummaryCache(cache_dir)
+        stack.callback(self.cache.close)
+        self.history = History(cache_dir)
+        stack.callback(self.history.close)
+        self.spool = EntrySpool(cache_dir / "spool")
+        stack.callback(self.spool.close)
+        self.summarizer = Summarizer(settings, services, self.cache)
+        stack.push_async_callback(self.summarizer.client.close)
+        self.fetcher = ArxivFetcher(settings.arxiv, services.arxiv_http, sleep=services.sleep, clock=services.clock,
+                                    categories=categories)
+        self.report = Report(date=day.isoformat(), model=settings.llm.model)
+        self.progress = Progress(usage=self.summarizer.client.usage)
+        self.stop = services.stop or asyncio.Event()
+        self.workers_n = settings.llm.max_concurrency
+        self.queue: asyncio.Queue[Paper | None] = asyncio.Queue(maxsize=self.workers_n * 4)
+        self.unfinished: list[str] = []  # failed or not started: the next run completes them
+        self.fetched_ids: list[str] = []
+        self.started = services.clock()
+
+    def _halted(self) -> bool:
+        return self.stop.is_set() or self.progress.usage.stopped is not None
+
+    async def _papers(self) -> None:
+        seen: set[str] = set()
+        earlier = self.history.earlier(self.day)
+        waiting = self.history.pending() - (earlier or set())
+        listing = self.fetcher.listing(self.day, exclude=earlier, use_rss=self.use_rss)
+        for source in (listing, self.fetcher.by_ids(sorted(waiting))):
+            async for paper in source:
+                if self._halted() or (self.limit is not None and self.progress.fetched >= self.limit):
+                    return
+                if paper.id in seen:
+                    continue
+                seen.add(paper.id)
+                self.fetched_ids.append(paper.id)
+                self.progress.fetched += 1
+                await self.queue.put(paper)
+                self.services.on_progress(self.progress)
+
+    async def produce(self) -> None:
+        try:
+            await self._papers()
+        finally:
+            self.progress.fetching = False
+            self.report.durations_s["fetch"] = round(self.services.clock() - self.started, 3)
+            if not self.stop.is_set():  # after a signal the workers are cancelled instead
+                for _ in range(self.workers_n):
+                    await self.queue.put(None)
+
+    async def summary_of(self, paper: Paper) -> Summary | None:
+        """The paper's summary, or None when it failed or was not started (recorded either way)."""
+        summary = None if self.force else self.summarizer.cached(paper)
+        if summary is not None:
+            self.progress.cached += 1
+            return summary
+        if self._halted():
+            self.report.not_started += 1
+            self.unfinished.append(paper.id)
+            return None
+        try:
+            return await self.summarizer.fresh(paper)
+        except BudgetExceeded:
+            self.report.not_started += 1
+            self.report.budget_reached = True
+            reason = None
+        except LLMError as exc:
+            reason = str(exc)
+        except Exception as exc:  # a bug or an answer nobody foresaw: this paper fails, the worker lives
+            log.debug("unexpected error on %s", paper.id, exc_info=True)
+            reason = f"unexpected error: {type(exc).__name__}: {exc}"
+        self.unfinished.append(paper.id)
+        if reason is not None:
+            self.progress.failed += 1
+            self.report.failed.append(Failure(id=paper.id, title=paper.title, reason=reason))
+        return None
+
+    async def work(self) -> None:
+        while (paper := await self.queue.get()) is not None:
+            summary = await self.summary_of(paper)
+            if summary is not None:
+                self.progress.done += 1
+                self.spool.add(self.summarizer.entry(paper, summary))
+            self.services.on_progress(self.progress)
+
+    def finish_report(self) -> None:
+        report, progress = self.report, self.progress
+        report.fetched, report.from_cache = progress.fetched, progress.cached
+        report.summarized = progress.done - progress.cached
+        self.summarizer.report_usage(report)
+        report.arxiv_requests, report.arxiv_retries = self.fetcher.stats.requests, self.fetcher.stats.retries
+        report.durations_s["summarize"] = round(self.services.clock() - self.started, 3)
+        if report.fetched == 0:
+            cats = ", ".join(self.categories)
+            report.note = (f"arXiv listed no new papers in {cats} for {self.day.isoformat()} (an arXiv holiday, or "
+                           "every paper was already digested)")
+
+    async def run(self) -> tuple[Report, list[str]]:
+        tasks = [asyncio.create_task(self.produce())] + [asyncio.create_task(self.work())
+                                                         for _ in range(self.workers_n)]
+        await until_done_or_stopped(tasks, self.stop, STOP_GRACE)
+        self.finish_report()
+        paths = digest_paths(Path(self.settings.paths.output_dir).expanduser(), self.day)
+        stopped = self.progress.usage.stopped
+        if stopped is not None or self.stop.is_set():
+            # Nothing replaces a digest here: a complete one from an earlier run must not give way to a
+            # partial one. The cache keeps every answer, so the re-run finishes in seconds.
+            self.report.interrupted = self.stop.is_set()
+            self.history.add_pending(self.day, self.fetched_ids)  # no digest holds them yet
+            self.write_report(paths["report.json"])
+            if stopped is not None:
+                raise stopped
+            raise Interrupted(f"stopped by a signal after {self.progress.done} papers; re-run to finish (cached "
+                              "answers are kept)")
+        ids: list[str] = []
+        if self.spool.index or self.report.failed:
+            ids = write_spooled_digest(paths, self.spool, self.categories, title=f"arXiv digest {self.day.isoformat()}")
+        if ids or self.unfinished:
+            self.history.record(self.day, ids, self.unfinished)
+        self.write_report(paths["report.json"])
+        return self.report, ids
+
+    def write_report(self, path: Path) -> None:
+        self.report.durations_s["total"] = round(self.services.clock() - self.started, 3)
+        atomic_write_text(path, self.report.model_dump_json(indent=2) + "\n")
+
+
+async def run_nightly(settings: Settings, day: date | None, services: Services, categories: list[str] | None = None,
+                      force: bool = False, limit: int | None = None) -> tuple[Report, list[str]]:
     """Fetch listing `day`, summarize every paper, write the digest files; returns the report and the ids."""
-    started = services.clock()
     newest = newest_listing(services.now())
     day = day or newest
     check_listing_date(day)
-    cats = categories or settings.arxiv.categories
-    cache_dir = Path(settings.paths.cache_dir).expanduser()
+    ensure_writable(Path(settings.paths.output_dir).expanduser(), "output_dir")
+    ensure_writable(Path(settings.paths.cache_dir).expanduser(), "cache_dir")
     async with contextlib.AsyncExitStack() as stack:
-        cache = SummaryCache(cache_dir)
-        stack.callback(cache.close)
-        history = History(cache_dir)
-        stack.callback(history.close)
-        spool = EntrySpool(cache_dir / "spool")
-        stack.callback(spool.close)
-        summarizer = Summarizer(settings, services, cache)
-        stack.push_async_callback(summarizer.client.close)
-        fetcher = ArxivFetcher(settings.arxiv, services.arxiv_http, sleep=services.sleep, clock=services.clock,
-                               categories=cats)
-        report = Report(date=day.isoformat(), model=settings.llm.model)
-        progress = Progress(usage=summarizer.client.usage)
-        stop = services.stop or asyncio.Event()
-        queue: asyncio.Queue[Paper | None] = asyncio.Queue(maxsize=settings.llm.max_concurrency * 4)
-        workers_n = settings.llm.max_concurrency
-
-        async def produce() -> None:
-            try:
-                async for paper in fetcher.listing(day, exclude=history.earlier(day),
-                                                   use_rss=settings.arxiv.use_rss and day == newest):
-                    if stop.is_set():
-                        break
-                    progress.fetched += 1
-                    await queue.put(paper)
-                    services.on_progress(progress)
-            finally:
-                progress.fetching = False
-                report.durations_s["fetch"] = round(services.clock() - started, 3)
-                for _ in range(workers_n):
-                    await queue.put(None)
-
-        async def work() -> None:
-            while (paper := await queue.get()) is not None:
-                summary = None if force else summarizer.cached(paper)
-                if summary is not None:
-                    progress.cached += 1
-                elif stop.is_set() or isinstance(progress.usage.stopped, AuthError):
-                    report.not_started += 1
-                    continue
-                else:
-                    try:
-                        summary = await summarizer.fresh(paper)
-                    except LLMError as exc:
-                        progress.failed += 1
-                        report.failed.append(Failure(id=paper.id, title=paper.title, reason=str(exc)))
-                        services.on_progress(progress)
-                        continue
-                progress.done += 1
-                spool.add(summarizer.entry(paper, summary))
-                services.on_progress(progress)
-
-        workers = [asyncio.create_task(work()) for _ in range(workers_n)]
-        try:
-            await produce()
-        finally:
-            await asyncio.gather(*workers)
-        usage = progress.usage
-        report.fetched, report.from_cache = progress.fetched, progress.cached
-        report.summarized = progress.done - progress.cached
-        report.llm_requests, report.llm_retries = usage.requests, usage.retries
-        report.prompt_tokens, report.completion_tokens = usage.prompt_tokens, usage.completion_tokens
-        report.cost_usd = round(usage.cost_usd, 6)
-        report.arxiv_requests, report.arxiv_retries = fetcher.stats.requests, fetcher.stats.retries
-        report.durations_s["summarize"] = round(services.clock() - started, 3)
-        if isinstance(usage.stopped, AuthError):
-            raise usage.stopped
-        if stop.is_set():
-            report.interrupted = True
-            raise Interrupted(f"stopped by a signal after {progress.done} papers; re-run to finish (cached answers "
-                              "are kept)")
-        ids: list[str] = []
-        if spool.index or report.failed:
-            paths = digest_paths(Path(settings.paths.output_dir).expanduser(), day)
-            ids = write_spooled_digest(paths, spool, cats, title=f"arXiv digest {day.isoformat()}")
-            history.record(day, ids)
-            report.durations_s["total"] = round(services.clock() - started, 3)
-            atomic_write_text(paths["report.json"], report.model_dump_json(indent=2) + "\n")
-        return report, ids
-
+        run = NightlyRun(settings, services, day, newest, categories or settings.arxiv.categories, force, limit,
+                         stack)
+        return await run.run()
 

@@ -19,7 +19,8 @@ from pydantic import BaseModel, Field
 from summarizer.core.models import Entry, Paper, Summary
 from summarizer.core.settings import Settings
 from summarizer.edges.cache import SummaryCache, summary_key
-from summarizer.edges.llm import ChatClient, RunUsage, SummaryEngine
+from summarizer.edges.engine import SummaryEngine
+from summarizer.edges.llm import ChatClient, RunUsage
 from summarizer.edges.resources import load_prompts
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -55,9 +56,16 @@ class Report(BaseModel):
     not_started: int = 0
     llm_requests: int = 0
     llm_retries: int = 0
+    asked: int = 0  # papers sent to the LLM
+    first_answer_accepted: int = 0  # ... whose first answer passed every check
+    reasks: dict[str, int] = Field(default_factory=dict)  # answers refused and asked again, by reason
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cost_usd: float = 0.0
+    cached_tokens: int = 0
+    cost_usd: float | None = 0.0  # None: the model has no known price
+    budget_reached: bool = False
+    stopped: str | None = None  # why the run stopped early (key refused, quota exhausted, ...)
+    note: str | None = None  # e.g. why nothing was fetched
     arxiv_requests: int = 0
     arxiv_retries: int = 0
     durations_s: dict[str, float] = Field(default_factory=dict)
@@ -85,6 +93,17 @@ class Summarizer:
                                  ssl_context=services.ssl_context)
         self.engine = SummaryEngine(self.client, self.prompts)
 
+    def report_usage(self, report: Report) -> None:
+        """The LLM side of the run report."""
+        usage = self.client.usage
+        report.llm_requests, report.llm_retries = usage.requests, usage.retries
+        report.asked, report.first_answer_accepted = usage.asked, usage.first_accepted
+        report.reasks = dict(sorted(usage.reasks.items()))
+        report.prompt_tokens, report.completion_tokens = usage.prompt_tokens, usage.completion_tokens
+        report.cached_tokens = usage.cached_tokens
+        report.cost_usd = None if usage.cost_usd is None else round(usage.cost_usd, 6)
+        report.stopped = str(usage.stopped) if usage.stopped else None
+
     def key(self, paper: Paper) -> str:
         llm = self.settings.llm
         return summary_key(paper, self.prompts.version, llm.model, llm.language)
@@ -94,9 +113,9 @@ class Summarizer:
 
     async def fresh(self, paper: Paper) -> Summary:
         answer = await self.engine.summarize(paper)
-        self.cache.put_summary(self.key(paper), answer.summary, self.settings.llm.model,
+        summary: Summary = answer.value
+        self.cache.put_summary(self.key(paper), summary, self.settings.llm.model,
                                {"prompt_tokens": answer.prompt_tokens, "completion_tokens": answer.completion_tokens})
-        summary: Summary = answer.summary
         return summary
 
     def entry(self, paper: Paper, summary: Summary) -> Entry:

@@ -21,11 +21,12 @@ from string import Template
 from typing import Any
 
 from summarizer.core.errors import ConfigError, LLMError, RecordsError
+from summarizer.core.languages import resolve_language
 from summarizer.core.prompts import PromptSet
 from summarizer.core.settings import Settings
-from summarizer.core.validate import validate_translation
+from summarizer.core.translation_checks import validate_translation
 from summarizer.edges.cache import SummaryCache
-from summarizer.edges.llm import SummaryEngine
+from summarizer.edges.engine import SummaryEngine
 from summarizer.edges.pacing import count_tokens
 from summarizer.edges.resources import load_prompts
 
@@ -37,13 +38,11 @@ TRANSLATION_SCHEMA: dict[str, Any] = {
     "type": "object", "properties": {"translation": {"type": "string"}}, "required": ["translation"],
     "additionalProperties": False,
 }
-_CODES = {"chinese": "zh", "english": "en", "japanese": "ja", "korean": "ko", "french": "fr", "german": "de",
-          "spanish": "es", "russian": "ru", "portuguese": "pt", "italian": "it"}
 
 
 def language_code(language: str) -> str:
-    lowered = language.strip().lower()
-    return _CODES.get(lowered) or re.sub(r"[^a-z0-9]+", "-", lowered).strip("-") or "xx"
+    """The short code of a language in file names (D.en.md)."""
+    return resolve_language(language).file_tag
 
 
 def parse_fields(text: str) -> list[str]:
@@ -124,7 +123,8 @@ class Translator:
 
     def __init__(self, settings: Settings, language: str, glossary: dict[str, str]) -> None:
         self.settings = settings
-        self.language = language
+        self.target = resolve_language(language)
+        self.language = self.target.name
         self.glossary = glossary
         base = load_prompts("translate", schema=TRANSLATION_SCHEMA)
         lines = [f"- {term} => {term if fixed.lower() == 'keep' else fixed}" for term, fixed in glossary.items()]
@@ -139,11 +139,12 @@ class Translator:
         return "translation:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def messages(self, text: str) -> list[dict[str, str]]:
-        return self.prompts.messages(language=self.language, text=text)
+        return self.prompts.messages(language=self.language, text=text, instruction=self.target.translate)
 
     def check(self, source: str) -> Callable[[str | None], str]:
-        threshold = self.settings.llm.min_target_ratio
-        return lambda answer: validate_translation(answer, source, self.language, threshold, self.glossary)
+        threshold, target, glossary = self.settings.llm.min_target_ratio, self.target, self.glossary
+        template = self.prompts.system + "\n" + self.prompts.user
+        return lambda answer: validate_translation(answer, source, target, threshold, glossary, template)
 
 
 @dataclass
@@ -204,7 +205,7 @@ async def run_sync(translator: Translator, engine: SummaryEngine, todo: dict[str
             except LLMError as exc:
                 failures[key] = str(exc)
                 return
-            cache.put(key, {"translation": answer.summary, "model": translator.settings.llm.model,
+            cache.put(key, {"translation": answer.value, "model": translator.settings.llm.model,
                             "usage": {"prompt_tokens": answer.prompt_tokens,
                                       "completion_tokens": answer.completion_tokens}})
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from summarizer.core.completions import read_completion
 from summarizer.core.errors import AuthError
 from summarizer.core.validate import AnswerInvalid
 from summarizer.edges.batch import (
@@ -30,7 +31,7 @@ from summarizer.edges.batch import (
     wait,
 )
 from summarizer.edges.cache import SummaryCache
-from summarizer.edges.llm import SummaryEngine, reask_messages
+from summarizer.edges.engine import SummaryEngine, reask_messages
 from summarizer.jobs.translate import TRANSLATION_SCHEMA, Plan, Translator, pending, run_sync
 
 
@@ -58,17 +59,6 @@ def request_line(cid: str, text: str, translator: Translator, engine: SummaryEng
         body["temperature"] = llm.temperature
     line = {"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body}
     return (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def completion_text(body: dict[str, Any]) -> tuple[str | None, str | None]:
-    """(answer text, finish_reason) of a chat completion body from a batch output file."""
-    choices = body.get("choices") or []
-    if not choices:
-        return None, None
-    message = choices[0].get("message") or {}
-    calls = message.get("tool_calls") or []
-    text = calls[0]["function"]["arguments"] if calls else message.get("content")
-    return text, choices[0].get("finish_reason")
 
 
 def _error_text(status: int, body: dict[str, Any]) -> str:
@@ -164,7 +154,8 @@ async def _collect(api: BatchAPI, part: Part, rnd: Round, state: JobState, trans
         usage = body.get("usage") or {}
         state.prompt_tokens += int(usage.get("prompt_tokens", 0))
         state.completion_tokens += int(usage.get("completion_tokens", 0))
-        answer, finish = completion_text(body)
+        done = read_completion(body) if "choices" in body else None
+        answer, finish = (done.text, done.finish_reason) if done else (None, None)
         if finish == "length":
             rnd.failures[cid] = ["", "cut off at max_tokens"]
             continue

@@ -17,10 +17,12 @@ from typing import Any
 from summarizer.core.errors import Interrupted
 from summarizer.core.html import render_html
 from summarizer.core.models import record_to_entry
+from summarizer.core.pricing import cost_usd
 from summarizer.core.render import render_digest
 from summarizer.core.settings import Settings
 from summarizer.edges.cache import SummaryCache
-from summarizer.edges.llm import ChatClient, ModeLadder, SummaryEngine
+from summarizer.edges.engine import ModeLadder, SummaryEngine
+from summarizer.edges.llm import ChatClient
 from summarizer.edges.store import atomic_write_text, read_json_lines
 from summarizer.jobs.translate import (
     Translator,
@@ -58,7 +60,7 @@ class TranslateResult:
     requests: int
     prompt_tokens: int
     completion_tokens: int
-    cost_usd: float
+    cost_usd: float | None
     failures: dict[str, str]
     written: list[Path]
 
@@ -127,9 +129,9 @@ async def run_translate(settings: Settings, job: TranslateJob, llm_http: Any = N
         await client.close()
     usage = client.usage
     prompt_tokens, completion_tokens = usage.prompt_tokens + tokens[0], usage.completion_tokens + tokens[1]
-    price = settings.llm.prices.get(settings.llm.model)
-    batch_cost = (tokens[0] * price.input + tokens[1] * price.output) / 2e6 if price else 0.0
+    price = client.price
+    cost = None if price is None or usage.cost_usd is None else (
+        usage.cost_usd + cost_usd(price, tokens[0], tokens[1], batch=True))
     return TranslateResult(status=status, job_id=job_id, records=len(records), pieces=len(plan.pieces),
                            todo=len(todo), requests=usage.requests, prompt_tokens=prompt_tokens,
-                           completion_tokens=completion_tokens, cost_usd=usage.cost_usd + batch_cost,
-                           failures=failures, written=written)
+                           completion_tokens=completion_tokens, cost_usd=cost, failures=failures, written=written)

@@ -1,0 +1,141 @@
+"""The validation retry layer: ask, check the answer, re-ask with the reason, stop after N.
+
+What goes wrong with one answer belongs to that paper: a refusal, a content filter, an empty or
+cut-off answer, or an answer that fails its checks is asked again (the reason appended for the
+model when there is an answer to correct), and after `max_attempts` the paper fails with the
+last reason. Only the provider refusing a structured-output mode itself (HTTP 400/422 naming
+it) steps the run's mode down, json_schema -> tools -> json_object -> text, for every paper.
+Each re-ask is logged with its reason (`-v`) and counted by reason for the run report.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from summarizer.core.errors import AnswerRejected
+from summarizer.core.languages import Language, resolve_language
+from summarizer.core.models import Paper, Summary
+from summarizer.core.prompts import PromptSet
+from summarizer.core.settings import StructuredMode
+from summarizer.core.validate import AnswerInvalid, validate_answer
+from summarizer.edges.llm import MODES, ChatClient, ModeRejected
+
+log = logging.getLogger(__name__)
+
+
+def reask_messages(answer: str, error: str) -> list[dict[str, Any]]:
+    """The refused answer and the reason, appended to the conversation for the next attempt."""
+    return [{"role": "assistant", "content": answer},
+            {"role": "user", "content": f"Your answer was rejected: {error}. "
+                                        "Answer again with the corrected JSON object only."}]
+
+
+class ModeLadder:
+    """The structured-output mode in use; `auto` steps down once per refusal and stays there."""
+
+    def __init__(self, configured: str) -> None:
+        self.fixed = configured != "auto"
+        self.index = MODES.index(configured) if self.fixed else 0  # type: ignore[arg-type]
+
+    @property
+    def mode(self) -> StructuredMode:
+        return MODES[self.index]
+
+    def step_down(self, failed: StructuredMode) -> bool:
+        """Move below `failed` (if nobody did already); False when there is nowhere to go."""
+        if self.fixed:
+            return False
+        if MODES[self.index] == failed:
+            if self.index == len(MODES) - 1:
+                return False
+            self.index += 1
+            log.warning("structured output %r refused by the provider; using %r from now on", failed, self.mode)
+        return True
+
+
+@dataclass
+class Answer:
+    value: Any
+    attempts: int
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+class SummaryEngine:
+    """Ask, validate, re-ask with the error; only validated answers come out."""
+
+    def __init__(self, client: ChatClient, prompts: PromptSet, ladder: ModeLadder | None = None,
+                 language: Language | None = None) -> None:
+        self.client = client
+        self.prompts = prompts
+        self.settings = client.settings
+        self.ladder = ladder or ModeLadder(self.settings.structured_output)
+        self.language = language or resolve_language(self.settings.language)
+
+    @property
+    def template(self) -> str:
+        """The prompt's own text, against which answers that echo it are checked."""
+        return self.prompts.system + "\n" + self.prompts.user
+
+    def _refused(self, paper_id: str | None, attempt: int, kind: str, reason: str, answer: Answer) -> None:
+        answer.reasons.append(reason)
+        if attempt < self.settings.max_attempts:
+            self.client.usage.reasks[kind] += 1
+            log.info("re-asking %s: answer %d of %d refused (%s): %s", paper_id or "text", attempt,
+                     self.settings.max_attempts, kind, reason)
+
+    async def ask(self, messages: list[dict[str, Any]], check: Callable[[str | None], Any],
+                  paper_id: str | None = None) -> Answer:
+        messages = list(messages)
+        max_tokens = self.settings.max_tokens
+        answer = Answer(value=None, attempts=0)
+        self.client.usage.asked += 1
+        while answer.attempts < self.settings.max_attempts:
+            mode = self.ladder.mode
+            try:
+                done = await self.client.create(messages, self.prompts.schema, mode, max_tokens, paper_id)
+            except ModeRejected as exc:
+                if not self.ladder.step_down(mode):
+                    raise
+                answer.reasons.append(str(exc))
+                continue
+            answer.attempts += 1
+            answer.prompt_tokens += done.prompt_tokens or 0
+            answer.completion_tokens += done.completion_tokens or 0
+            if done.refusal:
+                self._refused(paper_id, answer.attempts, "refusal", f"the model refused: {done.refusal[:200]}", answer)
+            elif done.finish_reason == "content_filter":
+                self._refused(paper_id, answer.attempts, "content_filter",
+                              "the provider's content filter withheld the answer", answer)
+            elif done.finish_reason == "length":
+                self._refused(paper_id, answer.attempts, "cut_off", f"answer cut off at max_tokens={max_tokens}",
+                              answer)
+                max_tokens = min(max_tokens * 2, self.settings.max_tokens_ceiling)
+            else:
+                try:
+                    answer.value = check(done.text)
+                except AnswerInvalid as exc:
+                    self._refused(paper_id, answer.attempts, exc.kind, str(exc), answer)
+                    messages += reask_messages(done.text or "", str(exc))
+                    continue
+                if answer.attempts == 1:
+                    self.client.usage.first_accepted += 1
+                return answer
+        raise AnswerRejected(f"no valid answer after {answer.attempts} attempts: {answer.reasons[-1]}",
+                             paper_id=paper_id, reasons=answer.reasons)
+
+    def messages(self, paper: Paper) -> list[dict[str, str]]:
+        lang = self.language
+        return self.prompts.messages(language=lang.name, instruction=lang.instruction, id=paper.id,
+                                     title=paper.title, abstract=paper.abstract)
+
+    def check(self, paper: Paper) -> Callable[[str | None], Summary]:
+        threshold, template, lang = self.settings.min_target_ratio, self.template, self.language
+        return lambda text: validate_answer(text, paper.abstract, lang, threshold, template)
+
+    async def summarize(self, paper: Paper) -> Answer:
+        return await self.ask(self.messages(paper), self.check(paper), paper_id=paper.id)
