@@ -45,15 +45,33 @@ class Logged:
 
 
 @dataclass
+class Canned:
+    """A provider's answer copied from a real one: status, body (JSON-able, or bytes as they are), headers.
+
+    `body` may also be a function of (request body, the recorded answer as JSON text) for answers
+    that wrap the paper's own summary (a think block before it, a refusal instead of it).
+    """
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+
+@dataclass
 class FakeState:
     archive: ArxivArchive
     answers: RecordedAnswers
     arxiv_faults: list[str] = field(default_factory=list)  # consumed one per API request
     llm_faults: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # by title or text
+    llm_canned: dict[str, list[Canned]] = field(default_factory=lambda: defaultdict(list))  # by title or text
+    llm_canned_any: list[Canned] = field(default_factory=list)  # for the next requests, whatever they ask
     always_fail: set[str] = field(default_factory=set)  # titles (or texts) answered with HTTP 500 forever
     reject_modes: set[str] = field(default_factory=set)  # "json_schema"/"tools" refused with 400
     reject_max_tokens: bool = False  # as OpenAI's reasoning models do
     llm_latency: float = 0.0
+    retry_after: str = "3"  # the Retry-After of the fake's 429s (process tests set "0": no real sleep)
+    arxiv_retry_after: str = "2"
     api_key: str | None = None
     rss: bytes | None = None
     files: dict[str, bytes] = field(default_factory=dict)
@@ -143,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "429":
             self._send(429, b"slow down", "text/plain", {"Retry-After": "7"})
         elif fault == "503":
-            self._send(503, b"busy", "text/plain", {"Retry-After": "2"})
+            self._send(503, b"busy", "text/plain", {"Retry-After": self.state.arxiv_retry_after})
         elif fault == "500":
             self._send(500, b"oops", "text/plain")
         elif fault == "timeout":  # longer than the tests' client timeout, with room for a loaded machine
@@ -188,6 +206,15 @@ class _Handler(BaseHTTPRequestHandler):
         if state.api_key is not None and self.headers.get("authorization") != f"Bearer {state.api_key}":
             self._json(401, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
                                        "code": "invalid_api_key"}})
+            return
+        canned = next_canned(state, body)
+        if canned is not None:
+            data = canned.body
+            if callable(data):
+                recorded = state.answers.answer_for(body)
+                data = data(body, json.dumps(recorded, ensure_ascii=False) if recorded else "")
+            raw = data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
+            self._send(canned.status, raw, canned.content_type, canned.headers)
             return
         status, data, headers, fault = answer_chat(state, body)
         if fault == "timeout":
@@ -301,6 +328,14 @@ def abstracts_by_title(archive: ArxivArchive) -> dict[str, str]:
     return found
 
 
+def next_canned(state: FakeState, body: dict[str, Any]) -> Canned | None:
+    with state.lock:
+        if state.llm_canned_any:
+            return state.llm_canned_any.pop(0)
+        queue = state.llm_canned.get(fault_key(body))
+        return queue.pop(0) if queue else None
+
+
 def answer_chat(state: FakeState, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str], str | None]:
     """(status, body, headers, fault) of one chat completion: recorded summary, or fake translation."""
     if state.reject_max_tokens and "max_tokens" in body:
@@ -318,6 +353,8 @@ def answer_chat(state: FakeState, body: dict[str, Any]) -> tuple[int, dict[str, 
         language = user.removeprefix("Translate into ").split(":", 1)[0]
         answer: dict[str, str] | None = {"translation": fake_translate(key, language, _glossary_of(body))}
         source = key
+    elif user.startswith('Reply with the JSON object {"ok": "yes"}'):
+        answer, source = {"ok": "yes"}, user  # doctor's probe: any working model answers it
     else:
         answer = state.answers.answer_for(body)
         source = body["messages"][-1]["content"]
@@ -334,7 +371,7 @@ def answer_chat(state: FakeState, body: dict[str, Any]) -> tuple[int, dict[str, 
         fault = queue.pop(0) if queue else None
     good = json.dumps(answer, ensure_ascii=False)
     if fault == "429":
-        return 429, {"error": {"message": "Rate limit reached"}}, {"retry-after": "3"}, fault
+        return 429, {"error": {"message": "Rate limit reached"}}, {"retry-after": state.retry_after}, fault
     if fault == "500":
         return 500, {"error": {"message": "server error"}}, {}, fault
     content, finish = good, "stop"
@@ -447,13 +484,16 @@ def write_nightly_config(tmp: Path, server: FakeServer, api_key: str, concurrenc
 [arxiv]
 categories = ["cs.IR", "cs.AI", "cs.LG"]
 api_url = "{server.url}/api/query"
+use_rss = false
 delay_seconds = 0
+retry_backoff_seconds = 0.01
 [llm]
 base_url = "{server.url}/v1"
 api_key = "{api_key}"
 model = "some-model"
 language = "Chinese"
 max_concurrency = {concurrency}
+retry_backoff_seconds = 0.01
 {extra_llm}
 [paths]
 cache_dir = "{tmp / 'cache'}"

@@ -1,10 +1,14 @@
-"""Regenerate fixtures/arxiv/ and fixtures/llm/ from fixtures/sample-digest.md.
+"""Regenerate fixtures/arxiv/ and fixtures/llm/ from fixtures/sample-digest.md and fixtures/dae/.
 
-Run once by hand (`python -m tests.make_fixtures`); the output is committed. The Atom entries
-follow arXiv's current API format; submission times are spread over the window of the
-2025-12-24 listing (Monday 22 Dec 14:00 to Tuesday 23 Dec 14:00 US-Eastern), in id order, and
-two entries that the listing must *not* include are added: one outside every configured
-category, one submitted the day before the window.
+Run once by hand (`python -m tests.make_fixtures`); the output is committed. What is real: each
+paper's id, title, authors, abstract and primary category (the sample digest), and, for the 25
+papers the other tool also scraped (fixtures/dae/2025-12-25_AI_enhanced_Chinese.jsonl), their
+secondary categories and comments; the LLM answers are the sample digest's summaries. What is
+synthesized: submission times (spread over the window of the 2025-12-24 listing, Monday 22 Dec
+14:00 to Tuesday 23 Dec 14:00 US-Eastern, in id order), versions (v1), arXiv's line wrapping of
+long titles, and two entries the listing must *not* include: one outside every configured
+category, one submitted the day before the window. The other 13 papers get no comment and no
+secondary category rather than invented ones.
 """
 
 from __future__ import annotations
@@ -23,16 +27,22 @@ from tests.fakes import error_feed
 
 ROOT = Path(__file__).resolve().parents[1]
 WINDOW_START = datetime(2025, 12, 22, 19, 0, tzinfo=UTC)
-CROSS = {"cs.AI": ["cs.LG", "cs.CL"], "cs.IR": ["cs.AI", "cs.LG"]}
 
 
 def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def entry(paper: Paper, published: datetime, index: int) -> etree._Element:
+def real_metadata() -> dict[str, dict[str, object]]:
+    """Categories (primary first) and comments of the papers the other tool scraped, by id."""
+    path = ROOT / "fixtures" / "dae" / "2025-12-25_AI_enhanced_Chinese.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r["id"]: {"categories": r["categories"], "comment": r.get("comment")} for r in rows}
+
+
+def entry(paper: Paper, published: datetime, index: int, real: dict[str, object] | None = None) -> etree._Element:
     e = etree.Element(f"{{{ATOM_NS}}}entry", nsmap={None: ATOM_NS, "arxiv": ARXIV_NS})
-    version = 1 + (index % 3 == 0)
+    version = 1
 
     def sub(tag: str, text: str | None = None, ns: str = ATOM_NS, **attrs: str) -> etree._Element:
         el = etree.SubElement(e, f"{{{ns}}}{tag}", **attrs)
@@ -51,18 +61,17 @@ def entry(paper: Paper, published: datetime, index: int) -> etree._Element:
     sub("link", href=f"https://arxiv.org/pdf/{paper.id}v{version}", rel="related", type="application/pdf",
         title="pdf")
     sub("summary", f"  {paper.abstract}\n")
-    cats = [paper.primary_category] + CROSS.get(paper.primary_category, [])[: index % 3]
+    cats = list(real["categories"]) if real else [paper.primary_category]  # type: ignore[call-overload]
+    assert cats[0] == paper.primary_category, paper.id
     for cat in cats:
         sub("category", term=cat, scheme="http://arxiv.org/schemas/atom")
     sub("published", _stamp(published))
-    if index % 2:
-        sub("comment", f"{8 + index % 5} pages, {index % 4 + 1} figures", ns=ARXIV_NS)
+    if real and real.get("comment"):
+        sub("comment", str(real["comment"]), ns=ARXIV_NS)
     sub("primary_category", term=paper.primary_category, ns=ARXIV_NS)
-    for n, name in enumerate(paper.authors):
+    for name in paper.authors:
         author = sub("author")
         etree.SubElement(author, f"{{{ATOM_NS}}}name").text = name
-        if n == 0 and index % 5 == 0:
-            etree.SubElement(author, f"{{{ARXIV_NS}}}affiliation").text = "Example University"
     return e
 
 
@@ -70,7 +79,8 @@ def main() -> None:
     entries = parse_digest((ROOT / "fixtures" / "sample-digest.md").read_text(encoding="utf-8"))
     papers = sorted((e.paper for e in entries), key=lambda p: p.id)
     step = timedelta(hours=24) / (len(papers) + 1)
-    elements = [entry(p, WINDOW_START + step * (i + 1), i) for i, p in enumerate(papers)]
+    real = real_metadata()
+    elements = [entry(p, WINDOW_START + step * (i + 1), i, real.get(p.id)) for i, p in enumerate(papers)]
     noise_cv = Paper(id="2512.20700", title="A Vision Paper Outside The Configured Categories",
                      authors=["A. Author"], abstract="Not in cs.IR, cs.AI or cs.LG.", primary_category="cs.CV",
                      categories=["cs.CV"], abs_url="https://arxiv.org/abs/2512.20700")
@@ -90,6 +100,7 @@ def main() -> None:
     llm_dir.mkdir(parents=True, exist_ok=True)
     with (llm_dir / "answers.jsonl").open("w", encoding="utf-8") as out:
         for e in entries:
+            assert e.summary is not None
             out.write(json.dumps({"id": e.paper.id, "title": e.paper.title, "answer": e.summary.model_dump()},
                                  ensure_ascii=False) + "\n")
     rss_items = "".join(

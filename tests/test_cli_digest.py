@@ -6,11 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, process_env
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "summarizer", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "summarizer", *args], capture_output=True, text=True,
+                          env=process_env())
 
 
 def test_import_then_render_reproduces_the_sample(tmp_path: Path) -> None:
@@ -44,8 +45,10 @@ def test_bad_digest_is_one_line_error_and_no_output(tmp_path: Path) -> None:
 
 def test_bad_records_name_the_line(tmp_path: Path) -> None:
     records = tmp_path / "r.jsonl"
-    records.write_text('{"id": "2512.1", "title": "t", "categories": ["cs.AI"], "summary": "a"}\n')
+    # a record without "AI" is a paper still waiting for its summary; one with a broken "AI" is an error
+    records.write_text('{"id": "2512.1", "title": "t", "categories": ["cs.AI"], "summary": "a"}\n'
+                       '{"id": "2512.2", "title": "t", "categories": ["cs.AI"], "summary": "a", "AI": "oops"}\n')
     done = run("render", "--records", str(records), "--out", str(tmp_path / "d.md"))
     assert done.returncode == 1
-    assert "r.jsonl:1: paper 2512.1: 'AI'" in done.stderr
+    assert "r.jsonl:2: paper 2512.2: 'AI' must be an object" in done.stderr
     assert not (tmp_path / "d.md").exists()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLE
-from tests.fakes import FakeServer, write_nightly_config
+from tests.conftest import ROOT, SAMPLE, process_env
+from tests.fakes import Canned, FakeServer, write_nightly_config
 
 KEY = "sk-e2e-4c1d2e9f-SECRET-KEY"
 
@@ -31,7 +30,7 @@ def write_config(tmp: Path, server: FakeServer, extra_llm: str = "", concurrency
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"} | (env or {})
+    full_env = process_env(**(env or {}))
     return subprocess.run([sys.executable, "-m", "summarizer", *args], capture_output=True, text=True,
                           env=full_env, cwd=ROOT, timeout=120)
 
@@ -57,11 +56,13 @@ def test_nightly_is_byte_identical_and_idempotent(tmp_path: Path, server: FakeSe
     assert chat_count(server) == 38
     report = json.loads((out / "2025-12-24.report.json").read_text())
     assert report["fetched"] == 38 and report["summarized"] == 38 and report["failed"] == []
-    snapshot = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.endswith("report.json")}
+    snapshot = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and not p.name.endswith("report.json")}
     second = cli("nightly", "--config", str(cfg), "--date", "2025-12-24")
     assert second.returncode == 0, second.stderr
     assert chat_count(server) == 38  # zero requests on the re-run
-    assert {p.name: p.read_bytes() for p in out.iterdir() if not p.name.endswith("report.json")} == snapshot
+    assert {p.name: p.read_bytes() for p in out.iterdir()
+            if p.is_file() and not p.name.endswith("report.json")} == snapshot
+    assert (out / "site" / "index.html").exists()  # [site] enabled by default: the site is refreshed
     assert json.loads((out / "2025-12-24.report.json").read_text())["from_cache"] == 38
     assert_no_secret(tmp_path, first.stderr, first.stdout, second.stderr)
 
@@ -73,6 +74,7 @@ def test_faults_in_a_third_still_give_the_identical_digest(tmp_path: Path, serve
         if i % 3 == 0:
             server.state.llm_faults[entry.paper.title] = [kinds[(i // 3) % len(kinds)]]
     server.state.arxiv_faults = ["503"]
+    server.state.retry_after = server.state.arxiv_retry_after = "0"  # the backoff floor (0.01 s here) applies
     cfg = write_config(tmp_path, server)
     done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24")
     assert done.returncode == 0, done.stderr
@@ -103,7 +105,7 @@ def test_a_paper_that_always_fails_is_left_out_then_completed(tmp_path: Path, se
 def test_sigkill_then_resume_repeats_at_most_the_in_flight_requests(tmp_path: Path, server: FakeServer) -> None:
     server.state.llm_latency = 0.15
     cfg = write_config(tmp_path, server, concurrency=4)
-    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env = process_env()
     proc = subprocess.Popen([sys.executable, "-m", "summarizer", "nightly", "--config", str(cfg), "--date",
                              "2025-12-24", "--quiet"], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
@@ -210,7 +212,7 @@ def test_help_is_fast_and_explains() -> None:
 def test_sigterm_stops_cleanly_and_a_re_run_completes(tmp_path: Path, server: FakeServer) -> None:
     server.state.llm_latency = 0.15
     cfg = write_config(tmp_path, server, concurrency=4)
-    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env = process_env()
     proc = subprocess.Popen([sys.executable, "-m", "summarizer", "nightly", "--config", str(cfg), "--date",
                              "2025-12-24"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -227,3 +229,62 @@ def test_sigterm_stops_cleanly_and_a_re_run_completes(tmp_path: Path, server: Fa
     assert done.returncode == 0, done.stderr
     assert chat_count(server) == 38  # in-flight requests finished and were cached: nothing repeated
     assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+
+
+def test_an_html_200_ends_the_run_with_one_line_naming_base_url(tmp_path: Path, server: FakeServer) -> None:
+    # A captive portal answered 200 text/html: the workers died and the run hung for ever (issue 9, item 6).
+    server.state.llm_canned_any = [Canned(200, b"<html><head><title>Portal</title></head><body>log in</body></html>",
+                                          content_type="text/html")] * 100
+    cfg = write_config(tmp_path, server, concurrency=4)
+    started = time.monotonic()
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24")
+    assert done.returncode == 1 and time.monotonic() - started < 30
+    # Progress lines may come first; the error itself is the one last line.
+    assert done.stderr.splitlines()[-1].startswith("summarizer: error") and "Traceback" not in done.stderr
+    assert f"{server.url}/v1 answered HTTP 200 with an HTML page titled 'Portal'" in done.stderr
+    assert "check llm.base_url" in done.stderr and chat_count(server) <= 4
+    report = json.loads((tmp_path / "out" / "2025-12-24.report.json").read_text())
+    assert "llm.base_url" in report["stopped"] and not (tmp_path / "out" / "2025-12-24.md").exists()
+
+
+def test_sigterm_ends_a_hanging_run_within_seconds(tmp_path: Path, server: FakeServer) -> None:
+    server.state.llm_latency = 30.0  # a provider that never answers in time
+    cfg = write_nightly_config(tmp_path, server, KEY, 4, "timeout_seconds = 60")
+    env = process_env()
+    proc = subprocess.Popen([sys.executable, "-m", "summarizer", "nightly", "--config", str(cfg), "--date",
+                             "2025-12-24", "--quiet"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while chat_count(server) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    signalled = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and time.monotonic() - signalled < 6, stderr
+    report = json.loads((tmp_path / "out" / "2025-12-24.report.json").read_text())
+    assert report["interrupted"] is True and report["summarized"] == 0
+
+
+def test_unknown_language_is_a_config_error_at_start_up(tmp_path: Path, server: FakeServer) -> None:
+    cfg = write_config(tmp_path, server, extra_llm='language = "Klingon"')
+    text = cfg.read_text().replace('language = "Chinese"\n', "")
+    cfg.write_text(text)
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24")
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert "llm.language" in done.stderr and "unknown language 'Klingon'" in done.stderr
+    assert server.state.log == []
+
+
+def test_verbose_shows_each_re_ask_and_the_report_counts_them(tmp_path: Path, server: FakeServer,
+                                                              sample_entries: list) -> None:  # type: ignore[type-arg]
+    first, second = sample_entries[3].paper, sample_entries[4].paper
+    server.state.llm_faults[first.title] = ["english"]
+    server.state.llm_faults[second.title] = ["half_json", "english"]
+    done = cli("nightly", "--config", str(write_config(tmp_path, server)), "--date", "2025-12-24", "-v")
+    assert done.returncode == 0, done.stderr
+    assert f"re-asking {first.id}: answer 1 of 3 refused (language): the answer is not written in Chinese" \
+        in done.stderr
+    assert f"re-asking {second.id}: answer 1 of 3 refused (not_json)" in done.stderr
+    report = json.loads((tmp_path / "out" / "2025-12-24.report.json").read_text())
+    assert report["reasks"] == {"language": 2, "not_json": 1}
+    assert report["first_answer_accepted"] == 36 and report["asked"] == 38
+    assert "first answers accepted 36/38" in done.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import ROOT, SAMPLE, process_env
 from tests.fakes import FakeServer
 
 KEY = "sk-cli-translate-SECRET"
@@ -46,7 +45,7 @@ batch_poll_seconds = 0.05
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env = process_env()
     return subprocess.run([sys.executable, "-m", "summarizer", *args], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=120)
 
@@ -59,7 +58,7 @@ def test_killed_batch_waiter_resumes_without_a_second_batch(tmp_path: Path, serv
     cfg, records = setup(tmp_path, server)
     server.state.batch_hold = 10**6  # stays in_progress until released
     out = tmp_path / "out.jsonl"
-    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env = process_env()
     proc = subprocess.Popen([sys.executable, "-m", "summarizer", "translate", "--config", str(cfg), "--records",
                              str(records), "--out", str(out), "--mode", "batch", "--quiet"], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60

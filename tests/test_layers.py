@@ -40,7 +40,9 @@ def _layer(module: str) -> str | None:
 
 
 def test_every_module_sits_in_a_layer() -> None:
-    loose = [m for m in _imports() if _layer(m) is None and m not in ("summarizer", "summarizer.__main__")]
+    # summarizer.data only holds data files (the price table, arXiv's taxonomy)
+    loose = [m for m in _imports() if _layer(m) is None
+             and m not in ("summarizer", "summarizer.__main__", "summarizer.data")]
     assert loose == []
 
 

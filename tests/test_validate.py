@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from summarizer.core.languages import resolve_language, target_ratio
 from summarizer.core.models import SUMMARY_FIELDS, Entry
-from summarizer.core.validate import AnswerInvalid, extract_json_object, validate_answer
+from summarizer.core.validate import DUPLICATE_RATIO, AnswerInvalid, extract_json_object, validate_answer
+from summarizer.edges.resources import load_prompts
+from tests.conftest import ROOT
 
 ZH, EN = resolve_language("Chinese"), resolve_language("English")
 
@@ -84,3 +86,68 @@ def test_never_accepts_an_answer_that_fails_the_schema(data: dict[str, object]) 
         return
     assert schema_ok
     assert all(getattr(summary, f) == data[f].strip() for f in SUMMARY_FIELDS)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("command", ["tanh", "notin", "neg", "rvert", "textrm", "bigcup", "boxed", "frac", "beta",
+                                     "nabla"])
+def test_latex_commands_survive_single_backslashes(command: str) -> None:
+    # A model writes "$\tanh(x)$" in JSON: to a parser that is TAB + "anh" (issue 9, item 12).
+    field = f"使用 $\\\\{command}(x)$ 训练编码器。"
+    raw = json.dumps(good(), ensure_ascii=False).replace("使用对比学习训练编码器。", field)
+    summary = validate_answer(raw.replace("\\\\", "\\"), ABSTRACT, ZH, 0.5)
+    assert f"$\\{command}(x)$" in summary.method
+    assert not any(ord(c) < 32 for c in summary.method)
+
+
+def test_a_json_escape_next_to_text_stays_an_escape() -> None:
+    data = extract_json_object('{"a": "第一行\\n第二行\\tnext \\u00e9 \\"q\\" $\\nu$"}')
+    assert data == {"a": "第一行\n第二行\tnext é \"q\" $\\nu$"}
+
+
+def test_a_control_character_left_in_a_field_is_re_asked() -> None:
+    # "\bxyz" names no LaTeX command, so it stays the JSON escape BACKSPACE + "xyz": refused, never printed.
+    raw = json.dumps(good(), ensure_ascii=False).replace("使用对比学习训练编码器。", "结果为\\bxyz{42}。")
+    raw = raw.replace("\\\\", "\\")
+    with pytest.raises(AnswerInvalid, match="control character U\\+0008") as caught:
+        validate_answer(raw, ABSTRACT, ZH, 0.5)
+    assert caught.value.kind == "control_chars"
+    with pytest.raises(AnswerInvalid, match="surrogate"):
+        validate_answer(json.dumps(dict(good(), result="提升显著\ud83d"), ensure_ascii=False), ABSTRACT, ZH, 0.5)
+
+
+def test_fields_that_repeat_each_other_are_refused(sample_entries: list[Entry]) -> None:
+    # The real model gave TL;DR = Method and Result = Conclusion (issue 9, item 9).
+    same = dict(good(), method=good()["tldr"])
+    with pytest.raises(AnswerInvalid, match="'tldr' and 'method' say the same thing; rewrite 'method'") as caught:
+        validate_answer(json.dumps(same, ensure_ascii=False), ABSTRACT, ZH, 0.5)
+    assert caught.value.kind == "duplicate_fields"
+    near = dict(good(), conclusion=good()["result"].replace("显著", "明显"))
+    with pytest.raises(AnswerInvalid, match="'result' and 'conclusion'"):
+        validate_answer(json.dumps(near, ensure_ascii=False), ABSTRACT, ZH, 0.5)
+
+
+def test_real_summaries_are_never_taken_for_repeats() -> None:
+    import difflib
+    import itertools
+
+    for path in sorted((ROOT.parent / "shared" / "fixtures" / "dae").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            ai = json.loads(line)["AI"]
+            fields = [v for k, v in ai.items() if k in (*SUMMARY_FIELDS, "task") and "failed" not in v]
+            for a, b in itertools.combinations(fields, 2):
+                assert difflib.SequenceMatcher(None, a, b).ratio() < DUPLICATE_RATIO
+
+
+def test_placeholders_and_echoed_instructions_are_refused() -> None:
+    template = load_prompts().system + "\n" + load_prompts().user
+    for bad in ("<the translated text>", "{{summary}}", "[your summary here]", "方法：$abstract"):
+        with pytest.raises(AnswerInvalid, match="placeholder") as caught:
+            validate_answer(json.dumps(dict(good(), method=bad), ensure_ascii=False), ABSTRACT, ZH, 0.5, template)
+        assert caught.value.kind == "template"
+    echo = dict(good(), result="the main findings, with the key numbers")
+    with pytest.raises(AnswerInvalid):
+        validate_answer(json.dumps(echo), ABSTRACT, ZH, 0.5, template)
+    with pytest.raises(AnswerInvalid, match="repeats the instructions"):
+        validate_answer(json.dumps(echo), ABSTRACT, EN, 0.0, template)
+    math = dict(good(), method="使用 $x$ 与 $n$ 个样本训练。")  # LaTeX is not a template variable
+    assert validate_answer(json.dumps(math, ensure_ascii=False), ABSTRACT, ZH, 0.5, template).method == math["method"]

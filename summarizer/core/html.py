@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from html import escape
 
-from summarizer.core.models import Entry
+from summarizer.core.models import Entry, safe_abs_url
 from summarizer.core.render import group_by_section
 
 _CSS = """
@@ -51,9 +51,13 @@ def html_chunks(sections: Sequence[tuple[str, int]], entries: Iterable[Entry], t
 
 def _article(entry: Entry, index: int) -> str:
     p, s = entry.paper, entry.summary
+    if s is None:
+        raise ValueError(f"paper {p.id} has no summary to render")
+    url = safe_abs_url(p)
+    title = f'<a href="{escape(url)}">{escape(p.title)}</a>' if url else escape(p.title)
     return (
         f'<article id="paper-{index}">\n'
-        f'<h3>[{index}] <a href="{escape(p.abs_url)}">{escape(p.title)}</a></h3>\n'
+        f"<h3>[{index}] {title}</h3>\n"
         f'<p class="authors">{escape(", ".join(p.authors))}</p>\n'
         + _field("Main category", p.primary_category)
         + _field("TL;DR", s.tldr)

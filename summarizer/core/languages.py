@@ -26,6 +26,16 @@ class Language:
     words: tuple[str, ...] = ()  # frequent short words, for Latin-script languages
 
     @property
+    def script_pattern(self) -> str | None:
+        """A JSON-schema `pattern` for "starts in this language's script", for structured output.
+
+        Enforced by the provider's grammar, it keeps a small model from slipping into the English of
+        the abstract (Qwen2.5-Coder-1.5B: first answers accepted rose from about 4 to 6 of 7). None for
+        Latin-script languages, where the first letter tells English from French not at all.
+        """
+        return _SCRIPT_START.get(self.script)
+
+    @property
     def file_tag(self) -> str:
         """The short code in file names (D.en.md, D.zh-hant.md)."""
         return self.tag.lower() if self.tag.startswith("zh-Hant") else self.tag.split("-")[0].lower()
@@ -36,7 +46,10 @@ LANGUAGES: tuple[Language, ...] = (
         name="Chinese",
         tag="zh-Hans",
         script="han",
-        instruction="请用简体中文撰写每个字段。",
+        # tldr first: in the benchmark a small model copied tldr from method less often this way.
+        instruction=("请用简体中文撰写每个字段：tldr 用不超过40个字的一句话概括论文的贡献，"
+                     "motivation 写研究问题与动机，method 写具体做法，result 写主要结果和关键数字，"
+                     "conclusion 写这些结果意味着什么；五个字段的内容不要互相重复。"),
         translate="请把上面的文字翻译成简体中文。",
         aliases=("simplified chinese", "中文", "简体中文", "汉语", "zh", "zh-hans", "zh-cn", "zh-sg", "cmn"),
     ),
@@ -44,7 +57,9 @@ LANGUAGES: tuple[Language, ...] = (
         name="Traditional Chinese",
         tag="zh-Hant",
         script="han",
-        instruction="請用繁體中文撰寫每個欄位。",
+        instruction=("請用繁體中文撰寫每個欄位：tldr 用不超過40個字的一句話概括論文的貢獻，"
+                     "motivation 寫研究問題與動機，method 寫具體做法，result 寫主要結果和關鍵數字，"
+                     "conclusion 寫這些結果意味著什麼；五個欄位的內容不要互相重複。"),
         translate="請把上面的文字翻譯成繁體中文。",
         aliases=("繁體中文", "繁体中文", "zh-hant", "zh-tw", "zh-hk", "zh-mo"),
     ),
@@ -52,7 +67,7 @@ LANGUAGES: tuple[Language, ...] = (
         name="Japanese",
         tag="ja",
         script="japanese",
-        instruction="各項目を日本語で書いてください。",
+        instruction="各項目を日本語で書き、五つの項目で同じ内容を繰り返さないでください。",
         translate="上の文章を日本語に翻訳してください。",
         aliases=("日本語", "ja", "ja-jp"),
     ),
@@ -60,7 +75,7 @@ LANGUAGES: tuple[Language, ...] = (
         name="Korean",
         tag="ko",
         script="hangul",
-        instruction="모든 항목을 한국어로 작성하세요.",
+        instruction="모든 항목을 한국어로 작성하고, 다섯 항목이 서로 같은 내용을 반복하지 않게 하세요.",
         translate="위의 글을 한국어로 번역하세요.",
         aliases=("한국어", "ko", "ko-kr"),
     ),
@@ -68,7 +83,7 @@ LANGUAGES: tuple[Language, ...] = (
         name="English",
         tag="en",
         script="latin",
-        instruction="Write every field in English.",
+        instruction="Write every field in English; no two of the five fields may repeat each other.",
         translate="Translate the text above into English.",
         aliases=("en",),
         words=("the", "and", "of", "to", "is", "are", "with", "this", "that", "we", "which", "from", "by", "on"),
@@ -77,7 +92,7 @@ LANGUAGES: tuple[Language, ...] = (
         name="French",
         tag="fr",
         script="latin",
-        instruction="Rédigez chaque champ en français.",
+        instruction="Rédigez chaque champ en français, sans que deux des cinq champs se répètent.",
         translate="Traduisez le texte ci-dessus en français.",
         aliases=("français", "francais", "fr"),
         words=("le", "les", "des", "est", "et", "une", "pour", "dans", "sur", "avec", "qui", "sont", "du", "au"),
@@ -86,7 +101,7 @@ LANGUAGES: tuple[Language, ...] = (
         name="German",
         tag="de",
         script="latin",
-        instruction="Schreiben Sie jedes Feld auf Deutsch.",
+        instruction="Schreiben Sie jedes Feld auf Deutsch, ohne dass sich zwei der fünf Felder wiederholen.",
         translate="Übersetzen Sie den Text oben ins Deutsche.",
         aliases=("deutsch", "de"),
         words=("der", "die", "das", "und", "ist", "mit", "für", "ein", "eine", "von", "den", "zu", "auf", "wird"),
@@ -95,7 +110,7 @@ LANGUAGES: tuple[Language, ...] = (
         name="Spanish",
         tag="es",
         script="latin",
-        instruction="Escribe cada campo en español.",
+        instruction="Escribe cada campo en español, sin que dos de los cinco campos se repitan.",
         translate="Traduce el texto anterior al español.",
         aliases=("español", "espanol", "castellano", "es"),
         words=("el", "los", "las", "y", "es", "una", "para", "con", "del", "por", "se", "como", "su", "al"),
@@ -104,7 +119,7 @@ LANGUAGES: tuple[Language, ...] = (
         name="Portuguese",
         tag="pt",
         script="latin",
-        instruction="Escreva cada campo em português.",
+        instruction="Escreva cada campo em português, sem que dois dos cinco campos se repitam.",
         translate="Traduza o texto acima para o português.",
         aliases=("português", "portugues", "pt"),
         words=("os", "as", "e", "é", "uma", "para", "com", "do", "da", "em", "são", "não", "ao", "dos"),
@@ -113,7 +128,7 @@ LANGUAGES: tuple[Language, ...] = (
         name="Italian",
         tag="it",
         script="latin",
-        instruction="Scrivi ogni campo in italiano.",
+        instruction="Scrivi ogni campo in italiano, senza che due dei cinque campi si ripetano.",
         translate="Traduci il testo qui sopra in italiano.",
         aliases=("italiano", "it"),
         words=("il", "gli", "e", "è", "una", "per", "con", "che", "della", "sono", "non", "di", "nel", "dei"),
@@ -122,12 +137,14 @@ LANGUAGES: tuple[Language, ...] = (
         name="Russian",
         tag="ru",
         script="cyrillic",
-        instruction="Напишите каждое поле на русском языке.",
+        instruction="Напишите каждое поле на русском языке так, чтобы пять полей не повторяли друг друга.",
         translate="Переведите текст выше на русский язык.",
         aliases=("русский", "ru"),
     ),
 )
 
+_SCRIPT_START = {"han": "^[\u4e00-\u9fff].*$", "japanese": "^[\u3040-\u30ff\u4e00-\u9fff].*$",
+                 "hangul": "^[\uac00-\ud7af].*$", "cyrillic": "^[\u0400-\u04ff].*$"}
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")

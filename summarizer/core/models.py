@@ -74,14 +74,45 @@ class Summary(BaseModel):
 
 
 class Entry(BaseModel):
-    """A digest entry: a paper with its summary (and where the summary came from)."""
+    """A digest entry: a paper with its summary (and where the summary came from).
+
+    `summary` is None for a paper that has none yet (imported from the other tool's history with a
+    placeholder, say): it is kept, so a later run can complete it, but no digest shows it.
+    `day` is the date of the digest that holds it.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     paper: Paper
-    summary: Summary
+    summary: Summary | None
     language: str | None = None
     model: str | None = None
+    day: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)  # record keys of other tools, written back as they came
+
+
+# What the other tool writes when a summary failed: never a summary (seen in its history files).
+PLACEHOLDERS = frozenset({"summary generation failed", "motivation analysis unavailable", "method extraction failed",
+                          "result analysis unavailable", "conclusion extraction failed", "error", "n/a", ""})
+
+
+def is_placeholder(text: str) -> bool:
+    return text.strip().strip(".").lower() in PLACEHOLDERS
+
+
+def safe_abs_url(paper: Paper) -> str | None:
+    """The paper's abs page as a link a page may show: built from the arXiv id, or the record's own
+    link only when it is arXiv's over HTTPS. A `javascript:` URL from a records file never becomes a link."""
+    try:
+        paper_id, _ = parse_arxiv_id(paper.id)
+        return f"https://arxiv.org/abs/{paper_id}"
+    except InvalidPaperIdError:
+        pass
+    return paper.abs_url if re.match(r"https://(?:www\.|export\.)?arxiv\.org/", paper.abs_url) else None
+
+
+RECORD_KEYS = frozenset({"id", "title", "authors", "categories", "summary", "abs", "pdf", "comment", "AI", "version",
+                         "published", "updated", "journal_ref", "doi", "language", "model", "date"})
 
 
 def entry_to_record(entry: Entry) -> dict[str, Any]:
@@ -97,7 +128,7 @@ def entry_to_record(entry: Entry) -> dict[str, Any]:
         "abs": p.abs_url,
         "pdf": p.pdf_url,
         "comment": p.comment,
-        "AI": entry.summary.model_dump(),
+        "AI": entry.summary.model_dump() if entry.summary is not None else None,
         "version": p.version,
         "published": p.published.isoformat() if p.published else None,
         "updated": p.updated.isoformat() if p.updated else None,
@@ -106,6 +137,9 @@ def entry_to_record(entry: Entry) -> dict[str, Any]:
         "language": entry.language,
         "model": entry.model,
     }
+    if entry.day is not None:
+        record["date"] = entry.day
+    record.update({k: v for k, v in entry.extra.items() if k not in record})
     return record
 
 
@@ -135,20 +169,37 @@ def paper_from_record(record: dict[str, Any]) -> Paper:
         raise ValueError(f"missing key {exc.args[0]!r}") from None
 
 
+def summary_from_record(ai: Any, paper_id: str) -> Summary | None:
+    """The five fields of a record's `AI`; None when there is no summary yet (absent, or placeholders).
+
+    The other tool's early records (March-April 2025) call the TL;DR `task`.
+    """
+    if ai is None:
+        return None
+    if not isinstance(ai, dict):
+        raise ValueError(f"paper {paper_id}: 'AI' must be an object with the five summary fields")
+    fields = dict(ai)
+    if "tldr" not in fields and "task" in fields:
+        fields["tldr"] = fields["task"]
+    missing = [f for f in SUMMARY_FIELDS if not isinstance(fields.get(f), str)]
+    if missing:
+        raise ValueError(f"paper {paper_id}: 'AI' lacks {', '.join(missing)}")
+    if any(is_placeholder(fields[f]) for f in SUMMARY_FIELDS):
+        return None
+    return Summary(**{f: fields[f] for f in SUMMARY_FIELDS})
+
+
 def record_to_entry(record: Any, line: int | None = None, path: str | None = None) -> Entry:
     """Parse one records line; errors name the line and what is wrong."""
     try:
         if not isinstance(record, dict):
             raise ValueError("a record must be a JSON object")
         paper = paper_from_record(record)
-        ai = record.get("AI")
-        if not isinstance(ai, dict):
-            raise ValueError(f"paper {paper.id}: 'AI' (the five summary fields) is missing")
-        missing = [f for f in SUMMARY_FIELDS if not isinstance(ai.get(f), str)]
-        if missing:
-            raise ValueError(f"paper {paper.id}: 'AI' lacks {', '.join(missing)}")
-        summary = Summary(**{f: ai[f] for f in SUMMARY_FIELDS})
-        return Entry(paper=paper, summary=summary, language=record.get("language"), model=record.get("model"))
+        day = record.get("date")
+        return Entry(paper=paper, summary=summary_from_record(record.get("AI"), paper.id),
+                     language=record.get("language"), model=record.get("model"),
+                     day=day if isinstance(day, str) else None,
+                     extra={k: v for k, v in record.items() if k not in RECORD_KEYS})
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])

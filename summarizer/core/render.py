@@ -34,15 +34,21 @@ def order_categories(present: Iterable[str], categories: Sequence[str] | None = 
 def group_by_section(
     entries: Sequence[Entry], categories: Sequence[str] | None = None
 ) -> list[tuple[str, list[Entry]]]:
-    """Sections in display order, each with its entries in the order they were handed over."""
-    groups: dict[str, list[Entry]] = {cat: [] for cat in section_order(entries, categories)}
-    for entry in entries:
+    """Sections in display order, each with its entries in the order they were handed over.
+
+    Papers without a summary yet are left out: a digest never shows a paper without one.
+    """
+    summarized = [e for e in entries if e.summary is not None]
+    groups: dict[str, list[Entry]] = {cat: [] for cat in section_order(summarized, categories)}
+    for entry in summarized:
         groups[entry.paper.primary_category].append(entry)
     return list(groups.items())
 
 
 def render_entry(entry: Entry, index: int) -> str:
     p, s = entry.paper, entry.summary
+    if s is None:
+        raise ValueError(f"paper {p.id} has no summary to render")
     return (
         f"### [{index}] [{p.title}]({p.abs_url})\n"
         f"*{','.join(p.authors)}*\n"

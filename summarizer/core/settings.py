@@ -83,8 +83,17 @@ class TranslateSettings(_Section):
     batch_max_retries: int = Field(2, ge=0)
 
 
+class SiteSettings(_Section):
+    enabled: bool = True  # nightly, paper and import-dae refresh the site at the end of each run
+    out: str | None = None  # default: OUTPUT_DIR/site
+    title: str = "arXiv digest"
+    base_url: str | None = None  # where the site is published, for the feed's own links
+    feed_days: int = Field(7, ge=1)
+
+
 class Settings(_Section):
     arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
     llm: LLMSettings
     paths: PathSettings = Field(default_factory=PathSettings)
     translate: TranslateSettings = Field(default_factory=TranslateSettings)
+    site: SiteSettings = Field(default_factory=SiteSettings)

@@ -27,7 +27,8 @@ _NUMBER = re.compile(
     r"(?P<space>\s?)(?P<unit>%|％|x|×|X|倍)?(?![A-Za-z0-9]|[.,]\d)"
 )
 # Everything a translation must carry over (what a faithful translator protects).
-PRESERVED = re.compile(EXACT.pattern + r"|(?<![A-Za-z0-9_.])[+\-−]?\d+(?:[.,]\d+)*(?:%|x|×|倍)?(?![A-Za-z0-9])", re.DOTALL)
+PRESERVED = re.compile(EXACT.pattern + r"|(?<![A-Za-z0-9_.])[+\-−]?\d+(?:[.,]\d+)*(?:%|x|×|倍)?(?![A-Za-z0-9])",
+                       re.DOTALL)
 
 _DOWN = ("降低", "下降", "减少", "减小", "缩短", "缩小", "下滑", "降", "减", "低于", "減少", "低下", "削減", "감소",
          "decreas", "reduc", "lower", "drop", "fall", "declin", "less", "baisse", "diminu", "réduc", "senk",

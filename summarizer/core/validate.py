@@ -24,15 +24,22 @@ from summarizer.core.models import SUMMARY_FIELDS, Summary
 
 
 class AnswerInvalid(ValueError):
-    """The answer cannot be used; the message says why, for the re-ask, and `kind` names the reason."""
+    """The answer cannot be used; the message says why, for the re-ask, and `kind` names the reason.
 
-    def __init__(self, message: str, kind: str = "invalid") -> None:
+    `fresh` is set when showing the model its own answer would anchor it to the fault (two fields
+    that repeat each other, a copied abstract): the request is then asked again as new, with
+    `fresh` added as a note, instead of as a correction of the refused answer.
+    """
+
+    def __init__(self, message: str, kind: str = "invalid", fresh: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
+        self.fresh = fresh
 
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # half an emoji escape ("\ud83d"): not text, and unwritable as UTF-8
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’\-_.][A-Za-z0-9]+)*")
 _LETTERS = re.compile(r"[A-Za-z]+")
 # Text a model copies from a prompt instead of answering: `<the translated text>`, `{{summary}}`.
@@ -40,6 +47,10 @@ _PLACEHOLDER = re.compile(r"<(?:the|your|a|an)\s[^<>\n]{1,60}>|\{\{[^{}]*\}\}|\[
                           re.IGNORECASE)
 _VARIABLE = re.compile(r"\$\{?([a-z_]{3,})\}?")
 DUPLICATE_RATIO = 0.9  # real summaries stay below 0.89 between any two fields (the other tool's 337 papers)
+# What each field is for, in the words of the prompt: a re-ask names what the repeated field should say.
+FIELD_PURPOSE = {"tldr": "the paper's contribution, in one sentence", "motivation": "the problem and why it matters",
+                 "method": "what the paper proposes and how it works",
+                 "result": "the main findings, with the key numbers", "conclusion": "what the results mean"}
 
 
 def repair_json_escapes(text: str) -> str:
@@ -98,6 +109,9 @@ def extract_json_object(text: str | None) -> Any:
     except json.JSONDecodeError as exc:
         raise AnswerInvalid(f"the JSON object is not valid JSON ({exc.msg} at position {exc.pos})",
                             "not_json") from None
+    except RecursionError:
+        raise AnswerInvalid("the JSON object is nested too deeply; reply with the flat JSON object",
+                            "not_json") from None
 
 
 def check_language(fields: dict[str, str], language: Language, threshold: float) -> None:
@@ -122,15 +136,22 @@ def check_not_copied(fields: dict[str, str], abstract: str) -> None:
     for name, value in fields.items():
         mine = _shingles(value)
         if len(mine) >= 3 and len(mine & source) / len(mine) > 0.5:
-            raise AnswerInvalid(f"the field '{name}' copies the abstract; summarize it in your own words", "copied")
+            raise AnswerInvalid(f"the field '{name}' copies the abstract; summarize it in your own words", "copied",
+                                fresh=f"Do not copy sentences of the abstract into '{name}': use your own words.")
 
 
 def check_distinct(fields: dict[str, str], threshold: float = DUPLICATE_RATIO) -> None:
-    """Two fields that say the same thing (TL;DR = Method, Result = Conclusion) are refused."""
+    """Two fields that say the same thing (TL;DR = Method, Result = Conclusion) are refused.
+
+    `fields` are in the order the model wrote them: the later of the two is the copy, and the one
+    the re-ask asks to rewrite.
+    """
     for (a, text_a), (b, text_b) in itertools.combinations(fields.items(), 2):
         if difflib.SequenceMatcher(None, text_a, text_b).ratio() >= threshold:
-            raise AnswerInvalid(f"the fields '{a}' and '{b}' say the same thing; each field must say something "
-                                f"different ({', '.join(SUMMARY_FIELDS)})", "duplicate_fields")
+            purpose = FIELD_PURPOSE.get(b, b)
+            raise AnswerInvalid(f"the fields '{a}' and '{b}' say the same thing; rewrite '{b}' so that it says only "
+                                f"{purpose}, in words that do not repeat '{a}'", "duplicate_fields",
+                                fresh=f"Note: '{b}' must say only {purpose}; it must not repeat '{a}'.")
 
 
 def check_not_template(fields: dict[str, str], template: str) -> None:
@@ -159,7 +180,7 @@ def validate_fields(data: Any) -> dict[str, str]:
     if extra:
         raise AnswerInvalid("the JSON object has unexpected keys: " + ", ".join(map(str, extra)), "schema")
     fields: dict[str, str] = {}
-    for name in SUMMARY_FIELDS:
+    for name in (key for key in data if key in SUMMARY_FIELDS):  # the model's own order, for check_distinct
         value = data[name]
         if not isinstance(value, str):
             raise AnswerInvalid(f"the field '{name}' must be a string", "schema")
@@ -176,17 +197,20 @@ def check_no_control(name: str, value: str) -> None:
     if found:
         raise AnswerInvalid(f"the field '{name}' contains the control character U+{ord(found.group(0)):04X}; "
                             "write LaTeX commands with a double backslash (\\\\frac)", "control_chars")
+    if _SURROGATE.search(value):
+        raise AnswerInvalid(f"the field '{name}' contains half of a UTF-16 surrogate pair; write plain text",
+                            "control_chars")
 
 
 def validate_answer(text: str | None, abstract: str, language: Language, threshold: float,
                     template: str = "") -> Summary:
     """A checked `Summary` from the raw answer text, or `AnswerInvalid`."""
     fields = validate_fields(extract_json_object(text))
+    check_not_template(fields, template)  # before the language: a placeholder is the more useful reason
     check_language(fields, language, threshold)
     check_not_copied(fields, abstract)
     check_distinct(fields)
-    check_not_template(fields, template)
     try:
-        return Summary(**fields)
+        return Summary(**{name: fields[name] for name in SUMMARY_FIELDS})
     except ValidationError as exc:  # pragma: no cover - validate_fields already enforces the schema
         raise AnswerInvalid(str(exc), "schema") from None

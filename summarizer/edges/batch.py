@@ -16,9 +16,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
-from summarizer.core.errors import Interrupted, LLMError
+from summarizer.core.errors import Interrupted, LLMError, OutputError
 from summarizer.edges.store import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -71,11 +71,25 @@ def save_state(cache_dir: Path, state: JobState) -> None:
     atomic_write_text(jobs_dir(cache_dir) / f"{state.job_id}.json", state.model_dump_json(indent=1))
 
 
+def read_state(path: Path) -> JobState:
+    """A job's state file; a corrupt one is a one-line error naming it, not a traceback."""
+    try:
+        return JobState.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        first = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        raise OutputError(f"batch job file {path} is not a valid job state ({first}); move it away to start "
+                          "the job afresh (its batches stay at the provider)", path=str(path)) from None
+
+
 def load_state(cache_dir: Path, job_id: str) -> JobState | None:
     path = jobs_dir(cache_dir) / f"{job_id}.json"
-    if not path.exists():
-        return None
-    return JobState.model_validate_json(path.read_text(encoding="utf-8"))
+    return read_state(path) if path.exists() else None
+
+
+def list_states(cache_dir: Path) -> list[JobState]:
+    """Every job saved under `cache_dir`, newest first."""
+    found = [read_state(p) for p in jobs_dir(cache_dir).glob("*.json")] if jobs_dir(cache_dir).is_dir() else []
+    return sorted(found, key=lambda s: s.created, reverse=True)
 
 
 def split_requests(lines: list[tuple[str, bytes]], max_requests: int, max_bytes: int) -> list[list[tuple[str, bytes]]]:

@@ -43,8 +43,12 @@ class SummaryCache:
         self._cache.set(key, value)
 
     def get_summary(self, key: str) -> Summary | None:
+        """The cached summary, or None; an entry that is not one (written by another version) is a miss."""
         value = self.get(key)
-        return Summary(**value["summary"]) if value and "summary" in value else None
+        try:
+            return Summary(**value["summary"]) if value and isinstance(value.get("summary"), dict) else None
+        except (TypeError, ValueError):
+            return None
 
     def put_summary(self, key: str, summary: Summary, model: str, usage: dict[str, int]) -> None:
         self.put(key, {"summary": summary.model_dump(), "model": model, "usage": usage, "time": time.time()})

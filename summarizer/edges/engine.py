@@ -2,7 +2,8 @@
 
 What goes wrong with one answer belongs to that paper: a refusal, a content filter, an empty or
 cut-off answer, or an answer that fails its checks is asked again (the reason appended for the
-model when there is an answer to correct), and after `max_attempts` the paper fails with the
+model when there is an answer to correct; as a new request with a note when the refused answer
+would only anchor the model to its fault), and after `max_attempts` the paper fails with the
 last reason. Only the provider refusing a structured-output mode itself (HTTP 400/422 naming
 it) steps the run's mode down, json_schema -> tools -> json_object -> text, for every paper.
 Each re-ask is logged with its reason (`-v`) and counted by reason for the run report.
@@ -18,7 +19,7 @@ from typing import Any
 from summarizer.core.errors import AnswerRejected
 from summarizer.core.languages import Language, resolve_language
 from summarizer.core.models import Paper, Summary
-from summarizer.core.prompts import PromptSet
+from summarizer.core.prompts import PromptSet, with_string_pattern
 from summarizer.core.settings import StructuredMode
 from summarizer.core.validate import AnswerInvalid, validate_answer
 from summarizer.edges.llm import MODES, ChatClient, ModeRejected
@@ -34,11 +35,16 @@ def reask_messages(answer: str, error: str) -> list[dict[str, Any]]:
 
 
 class ModeLadder:
-    """The structured-output mode in use; `auto` steps down once per refusal and stays there."""
+    """The structured-output mode in use; `auto` steps down once per refusal and stays there.
 
-    def __init__(self, configured: str) -> None:
+    Above json_schema sits json_schema with `pattern` (the target script first), when the language
+    has one: a provider that refuses the pattern loses only the pattern.
+    """
+
+    def __init__(self, configured: str, pattern: str | None = None) -> None:
         self.fixed = configured != "auto"
         self.index = MODES.index(configured) if self.fixed else 0  # type: ignore[arg-type]
+        self.pattern = pattern if MODES[self.index] == "json_schema" else None
 
     @property
     def mode(self) -> StructuredMode:
@@ -46,6 +52,10 @@ class ModeLadder:
 
     def step_down(self, failed: StructuredMode) -> bool:
         """Move below `failed` (if nobody did already); False when there is nowhere to go."""
+        if failed == "json_schema" and self.pattern is not None:
+            self.pattern = None
+            log.warning("the provider refused a pattern in the answer schema; using plain json_schema from now on")
+            return True
         if self.fixed:
             return False
         if MODES[self.index] == failed:
@@ -73,8 +83,8 @@ class SummaryEngine:
         self.client = client
         self.prompts = prompts
         self.settings = client.settings
-        self.ladder = ladder or ModeLadder(self.settings.structured_output)
         self.language = language or resolve_language(self.settings.language)
+        self.ladder = ladder or ModeLadder(self.settings.structured_output, self.language.script_pattern)
 
     @property
     def template(self) -> str:
@@ -90,14 +100,18 @@ class SummaryEngine:
 
     async def ask(self, messages: list[dict[str, Any]], check: Callable[[str | None], Any],
                   paper_id: str | None = None) -> Answer:
+        original = list(messages)
         messages = list(messages)
         max_tokens = self.settings.max_tokens
         answer = Answer(value=None, attempts=0)
         self.client.usage.asked += 1
         while answer.attempts < self.settings.max_attempts:
             mode = self.ladder.mode
+            schema = self.prompts.schema
+            if mode == "json_schema" and self.ladder.pattern:
+                schema = with_string_pattern(schema, self.ladder.pattern)
             try:
-                done = await self.client.create(messages, self.prompts.schema, mode, max_tokens, paper_id)
+                done = await self.client.create(messages, schema, mode, max_tokens, paper_id)
             except ModeRejected as exc:
                 if not self.ladder.step_down(mode):
                     raise
@@ -120,7 +134,10 @@ class SummaryEngine:
                     answer.value = check(done.text)
                 except AnswerInvalid as exc:
                     self._refused(paper_id, answer.attempts, exc.kind, str(exc), answer)
-                    messages += reask_messages(done.text or "", str(exc))
+                    if exc.fresh:  # a new sample, not a correction anchored to the refused answer
+                        messages = original + [{"role": "user", "content": exc.fresh}]
+                    else:
+                        messages += reask_messages(done.text or "", str(exc))
                     continue
                 if answer.attempts == 1:
                     self.client.usage.first_accepted += 1

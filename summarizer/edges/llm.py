@@ -76,28 +76,36 @@ class RunUsage:
 class Budget:
     """`max_cost_usd` under concurrency: each request reserves its worst case before it is sent.
 
-    A request starts only while settled costs plus open reservations stay below the cap, so the
-    cap is overshot by at most one request's estimate; the actual cost replaces the estimate when
-    the answer arrives.
+    A request starts only while settled costs plus open reservations stay below the cap; when
+    reservations fill it, the request waits for those in flight to settle (their actual cost
+    replaces their estimate), and gives up only once the settled spend itself has reached the cap.
+    So the cap is overshot by at most one request's estimate, and no paper is refused for money
+    that was only reserved.
     """
 
     def __init__(self, cap: float | None) -> None:
         self.cap = cap
         self.spent = 0.0
         self.reserved = 0.0
+        self._settled = asyncio.Condition()
 
-    def reserve(self, estimate: float) -> bool:
+    async def reserve(self, estimate: float) -> bool:
         if self.cap is None:
             return True
-        if self.spent + self.reserved >= self.cap:
-            return False
-        self.reserved += estimate
-        return True
+        async with self._settled:
+            while self.spent + self.reserved >= self.cap:
+                if self.reserved <= 0 or self.spent >= self.cap:
+                    return False
+                await self._settled.wait()
+            self.reserved += estimate
+            return True
 
-    def settle(self, estimate: float, actual: float) -> None:
-        if self.cap is not None:
-            self.reserved -= estimate
-        self.spent += actual
+    async def settle(self, estimate: float, actual: float) -> None:
+        async with self._settled:
+            if self.cap is not None:
+                self.reserved -= estimate
+            self.spent += actual
+            self._settled.notify_all()
 
 
 def resolve_api_key(settings: LLMSettings) -> str:
@@ -230,14 +238,18 @@ class ChatClient:
         self._account(done)
         return done
 
+    def completion_cost(self, done: Completion) -> float:
+        if self.price is None:
+            return 0.0
+        return cost_usd(self.price, done.prompt_tokens or 0, done.completion_tokens or 0, done.cached_tokens)
+
     def _account(self, done: Completion) -> None:
         usage = self.usage
         usage.prompt_tokens += done.prompt_tokens or 0
         usage.completion_tokens += done.completion_tokens or 0
         usage.cached_tokens += done.cached_tokens
-        if self.price is not None and usage.cost_usd is not None:
-            usage.cost_usd += cost_usd(self.price, done.prompt_tokens or 0, done.completion_tokens or 0,
-                                       done.cached_tokens)
+        if usage.cost_usd is not None:
+            usage.cost_usd += self.completion_cost(done)
 
     def _count_retry(self, exc: BaseException | None) -> None:
         self.usage.retries += 1
@@ -252,16 +264,18 @@ class ChatClient:
     async def create(self, messages: list[dict[str, Any]], schema: dict[str, Any], mode: StructuredMode,
                      max_tokens: int, paper_id: str | None = None) -> Completion:
         estimate = self.estimate_cost(messages, max_tokens) if self.budget.cap is not None else 0.0
-        if not self.budget.reserve(estimate):
+        if not await self.budget.reserve(estimate):
             raise BudgetExceeded(f"max_cost_usd {self.budget.cap:g} reached; not started", paper_id=paper_id)
-        before = self.usage.cost_usd or 0.0
+        actual = 0.0  # what this request cost: failed attempts are not billed
         attempts = self.settings.max_retries + 1
         args = self.request_args(schema, mode)
         try:
-            return await with_retries(lambda: self._once(messages, args, max_tokens, paper_id), attempts=attempts,
+            done = await with_retries(lambda: self._once(messages, args, max_tokens, paper_id), attempts=attempts,
                                       sleep=self._sleep, multiplier=self.settings.retry_backoff_seconds,
                                       max_server_wait=MAX_SERVER_WAIT, on_retry=self._count_retry)
+            actual = self.completion_cost(done)
+            return done
         except Retryable as exc:
             raise LLMError(f"{exc} (gave up after {attempts} attempts)", paper_id=paper_id, status=exc.status) from None
         finally:
-            self.budget.settle(estimate, (self.usage.cost_usd or 0.0) - before)
+            await self.budget.settle(estimate, actual)

@@ -8,14 +8,21 @@ install reads the very same files.
 
 from __future__ import annotations
 
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from summarizer.core.pricing import Price
 from summarizer.core.prompts import PromptSet
 
 PROMPTS = "summarizer.prompts"
 RECORDINGS = "summarizer.demo.recordings"
+DATA = "summarizer.data"
+SITE_ASSETS = "summarizer.core.site"
 
 
 def data_file(package: str, *parts: str) -> Traversable:
@@ -26,8 +33,59 @@ def data_file(package: str, *parts: str) -> Traversable:
     return node
 
 
-def load_prompts(name: str = "summary", schema: dict[str, Any] | None = None) -> PromptSet:
-    """The prompt set `name` from `<name>.system.txt` and `<name>.user.txt`."""
+def load_prompts(name: str = "summary", schema: dict[str, Any] | None = None,
+                 language_tag: str | None = None) -> PromptSet:
+    """The prompt set `name` from `<name>.system.txt` and `<name>.user.txt`.
+
+    A system prompt written in the target language itself (`<name>.system.<tag>.txt`, e.g. zh-Hans)
+    is used when one exists: small models answer in the language they are addressed in.
+    """
     folder = resources.files(PROMPTS)
-    return PromptSet.from_texts(name, folder.joinpath(f"{name}.system.txt").read_text(encoding="utf-8"),
+    system = folder.joinpath(f"{name}.system.txt")
+    if language_tag and folder.joinpath(f"{name}.system.{language_tag}.txt").is_file():
+        system = folder.joinpath(f"{name}.system.{language_tag}.txt")
+    return PromptSet.from_texts(name, system.read_text(encoding="utf-8"),
                                 folder.joinpath(f"{name}.user.txt").read_text(encoding="utf-8"), schema)
+
+
+@lru_cache(maxsize=1)
+def arxiv_categories() -> dict[str, str]:
+    """arXiv's active categories and their aliases: code -> name (from `data/arxiv-categories.tsv`)."""
+    found: dict[str, str] = {}
+    for line in data_file(DATA, "arxiv-categories.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            code, name = line.split("\t", 1)
+            found[code] = name
+    return found
+
+
+@lru_cache(maxsize=1)
+def price_table() -> tuple[dict[str, Price], str]:
+    """The shipped prices by model, and the date they were read (from `data/prices.toml`)."""
+    data = tomllib.loads(data_file(DATA, "prices.toml").read_text(encoding="utf-8"))
+    return {name: Price(**entry) for name, entry in data["models"].items()}, str(data["read"])
+
+
+@dataclass(frozen=True)
+class SiteAssets:
+    files: dict[str, bytes]  # path under assets/ -> content
+    version: str  # hash of them all: a site built with other assets is rebuilt whole
+
+
+@lru_cache(maxsize=1)
+def site_assets() -> SiteAssets:
+    """The site's front end (app.js, app.css, vendored KaTeX with its licence and fonts)."""
+    files: dict[str, bytes] = {}
+
+    def walk(node: Traversable, prefix: str) -> None:
+        for child in sorted(node.iterdir(), key=lambda c: c.name):
+            if child.is_dir():
+                walk(child, f"{prefix}{child.name}/")
+            elif not child.name.endswith(".py"):
+                files[prefix + child.name] = child.read_bytes()
+
+    walk(data_file(SITE_ASSETS, "assets"), "")
+    digest = hashlib.sha256()
+    for name, data in sorted(files.items()):
+        digest.update(name.encode() + b"\0" + data)
+    return SiteAssets(files, digest.hexdigest()[:12])

@@ -88,6 +88,12 @@ def numbered_json_lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
         data = path.read_bytes()
     except OSError as exc:
         raise RecordsError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    return numbered_json_rows(data, str(path))
+
+
+def numbered_json_rows(data: bytes, source: str) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-blank line of JSON Lines bytes from `source`."""
+    path = source
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -114,3 +120,8 @@ def read_json_lines(path: Path) -> list[dict[str, Any]]:
 def read_records(path: Path) -> list[Entry]:
     """All entries of a records file; a bad line is an error naming it."""
     return [record_to_entry(row, line=number, path=str(path)) for number, row in numbered_json_lines(path)]
+
+
+def parse_records(data: bytes, source: str) -> list[Entry]:
+    """All entries of records bytes (a file's, or standard input's)."""
+    return [record_to_entry(row, line=number, path=source) for number, row in numbered_json_rows(data, source)]

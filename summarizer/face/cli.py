@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from summarizer import __version__
 from summarizer.core.errors import SummarizerError
-from summarizer.face import cmd_digest, cmd_nightly, cmd_translate
+from summarizer.face import cmd_digest, cmd_doctor, cmd_nightly, cmd_site, cmd_translate
 from summarizer.face.runner import setup_logging
 
 
@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     config = argparse.ArgumentParser(add_help=False)
     config.add_argument("--config", metavar="FILE", help="TOML config (default: $SUMMARIZER_CONFIG); "
                         "see config.example.toml")
-    for module in (cmd_digest, cmd_nightly, cmd_translate):
+    config.add_argument("--output-dir", metavar="DIR", help="override [paths] output_dir")
+    config.add_argument("--cache-dir", metavar="DIR", help="override [paths] cache_dir")
+    for module in (cmd_nightly, cmd_site, cmd_digest, cmd_translate, cmd_doctor):
         module.register(sub, common, config)
     return parser
 
@@ -56,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("summarizer: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a file or folder the run could not use: one line, never a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"summarizer: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from summarizer.face.argtypes import categories_arg, date_arg
+from summarizer.face.cmd_site import refresh_site
 from summarizer.face.runner import info, load_config, money, with_signals
 
 
@@ -37,12 +38,15 @@ def print_report(args: argparse.Namespace, report: Any, written: Path | None) ->
 def cmd_nightly(args: argparse.Namespace) -> int:
     import httpx
 
+    from summarizer.face.config import check_categories
     from summarizer.face.progress import make_progress
     from summarizer.jobs.digest_files import digest_paths
     from summarizer.jobs.nightly import run_nightly
     from summarizer.jobs.summaries import Services
 
     settings = load_config(args)
+    if args.categories:
+        check_categories(args.categories, key="--categories")
     progress = make_progress(args.quiet)
 
     async def job(stop: asyncio.Event) -> Any:
@@ -50,7 +54,8 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         async with httpx.AsyncClient(verify=tls) as arxiv_http:
             services = Services(arxiv_http=arxiv_http, stop=stop, on_progress=progress or (lambda p: None),
                                 ssl_context=tls)
-            return await run_nightly(settings, args.date, services, args.categories, force=args.no_cache)
+            return await run_nightly(settings, args.date, services, args.categories, force=args.no_cache,
+                                     limit=args.limit)
 
     try:
         report, _ = asyncio.run(with_signals(job))
@@ -58,7 +63,9 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close(getattr(progress, "last", None))
     out = digest_paths(Path(settings.paths.output_dir).expanduser(), date.fromisoformat(report.date))["md"]
-    return print_report(args, report, out if out.exists() else None)
+    code = print_report(args, report, out if out.exists() else None)
+    refresh_site(args, settings)
+    return code
 
 
 def cmd_paper(args: argparse.Namespace) -> int:
@@ -82,6 +89,7 @@ def cmd_paper(args: argparse.Namespace) -> int:
     source = "from cache" if result.from_cache else f"{result.usage.requests} LLM request(s)"
     if result.rewritten:
         info(args, f"{result.entry.paper.id}: summary updated in {result.rewritten} ({source})")
+        refresh_site(args, settings)
     else:
         print(render_entry(result.entry, 1), end="")
         info(args, f"{result.entry.paper.id}: no digest holds this paper; summary printed ({source})")
@@ -89,7 +97,7 @@ def cmd_paper(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from summarizer.demo import run_demo
+    from summarizer.demo import demo_settings, run_demo
     from summarizer.face.progress import make_progress
 
     info(args, "summarizer demo: replaying recorded arXiv pages and recorded LLM answers (offline, no key "
@@ -106,6 +114,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             progress.close(getattr(progress, "last", None))
     code = print_report(args, report, paths["md"])
     info(args, "wrote " + ", ".join(str(p) for p in paths.values()))
+    refresh_site(args, demo_settings(Path(args.out), Path(args.out) / ".cache"), Path(args.out) / "site")
     return code
 
 
@@ -120,6 +129,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
                      help="listing date (default: the newest published)")
     nig.add_argument("--categories", type=categories_arg, metavar="CAT,CAT", help="override [arxiv] categories")
     nig.add_argument("--no-cache", action="store_true", help="ask the LLM again for every paper (still caches)")
+    nig.add_argument("--limit", type=int, metavar="N", help="try a run on the first N papers of the listing only")
     nig.set_defaults(func=cmd_nightly)
 
     pap = sub.add_parser("paper", parents=[common, config], help="(re)summarize one paper",

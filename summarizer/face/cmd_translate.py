@@ -53,12 +53,17 @@ def _run_translate_job(args: argparse.Namespace, settings: Settings, job: Any, w
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
+    from summarizer.core.errors import ConfigError
+    from summarizer.core.languages import UnknownLanguage, resolve_language
     from summarizer.jobs.translate import language_code, parse_fields
     from summarizer.jobs.translate_job import TranslateJob
 
     settings = load_config(args)
     fields = parse_fields(args.fields)
-    language = args.to or settings.llm.language
+    try:
+        language = resolve_language(args.to).name if args.to else settings.llm.language
+    except UnknownLanguage as exc:
+        raise ConfigError(str(exc), key="--to") from None
     output_dir = Path(settings.paths.output_dir).expanduser()
     if args.date:
         records = output_dir / f"{args.date.isoformat()}.jsonl"
@@ -73,6 +78,23 @@ def cmd_translate(args: argparse.Namespace) -> int:
     return _run_translate_job(args, settings, job, wait_for_results=not args.no_wait)
 
 
+def _list_jobs(cache_dir: Path) -> int:
+    import time
+
+    from summarizer.edges.batch import list_states
+
+    states = list_states(cache_dir)
+    if not states:
+        print(f"no batch jobs under {cache_dir / 'batch-jobs'}")
+    for state in states:
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(state.created))
+        batches = sum(1 for r in state.rounds for p in r.parts if p.batch_id)
+        what = state.args.get("kind") or f"translate {','.join(state.args.get('fields', []))} -> {state.language}"
+        print(f"{state.job_id}  {state.status:<10} {created}  {what}, {len(state.rounds)} round(s), "
+              f"{batches} batch(es)")
+    return 0
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from summarizer.edges.batch import BatchAPI, cancel_job, load_state
     from summarizer.edges.llm import ChatClient
@@ -80,6 +102,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     settings = load_config(args)
     cache_dir = Path(settings.paths.cache_dir).expanduser()
+    if args.action == "list":
+        return _list_jobs(cache_dir)
+    if not args.job:
+        raise SummarizerError(f"batch {args.action} needs a JOB id (see `summarizer batch list`)")
     state = load_state(cache_dir, args.job)
     if state is None:
         raise SummarizerError(f"no batch job {args.job!r} under {cache_dir / 'batch-jobs'}")
@@ -131,7 +157,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
     tra.add_argument("--glossary", metavar="FILE", help="TOML: term = \"translation\" or \"keep\"")
     tra.set_defaults(func=cmd_translate)
 
-    bat = sub.add_parser("batch", parents=[common, config], help="status, collect or cancel a batch translation job")
-    bat.add_argument("action", choices=["status", "collect", "cancel"])
-    bat.add_argument("job", metavar="JOB")
+    bat = sub.add_parser("batch", parents=[common, config], help="list, status, collect or cancel batch jobs",
+                         description="Batch API jobs saved under cache_dir/batch-jobs: list them, show one's status, "
+                         "collect its results (what re-running the command that started it also does), or cancel it.")
+    bat.add_argument("action", choices=["list", "status", "collect", "cancel"])
+    bat.add_argument("job", metavar="JOB", nargs="?", help="the job id (not needed for list)")
     bat.set_defaults(func=cmd_batch)

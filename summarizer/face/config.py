@@ -1,11 +1,15 @@
 """Settings from a TOML file (`--config` or `SUMMARIZER_CONFIG`) and the environment.
 
-Every problem is a `ConfigError` naming the key, raised before any request is made.
+Every problem is a `ConfigError` naming the key, raised before any request is made, and never
+showing the value of a secret. Categories are checked against arXiv's taxonomy (shipped as data),
+and the shipped price table is merged under the config's own `[llm.prices]`.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -13,7 +17,11 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 
 from summarizer.core.errors import ConfigError
+from summarizer.core.pricing import price_for
 from summarizer.core.settings import Settings
+from summarizer.edges.resources import arxiv_categories, price_table
+
+_SECRET_KEY = re.compile(r"key|token|secret|password|authorization|header", re.IGNORECASE)
 
 
 def _describe(error: Any) -> tuple[str, str]:
@@ -23,7 +31,30 @@ def _describe(error: Any) -> tuple[str, str]:
         return key, "unknown key"
     if kind == "missing":
         return key, "required value missing"
-    return key, f"{error['msg']} (got {error.get('input')!r})" if kind != "missing" else error["msg"]
+    if _SECRET_KEY.search(key):  # the value may be a key: say what is wrong, never what it is
+        return key, error["msg"]
+    return key, f"{error['msg']} (got {error.get('input')!r})"
+
+
+def check_categories(categories: list[str], key: str = "arxiv.categories") -> None:
+    """Every category must be one of arXiv's: an unknown one would look like a holiday, every day."""
+    known = arxiv_categories()
+    for category in categories:
+        if category not in known:
+            close = difflib.get_close_matches(category, known, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; see https://arxiv.org/category_taxonomy"
+            raise ConfigError(f"unknown arXiv category {category!r}{hint}", key=key)
+
+
+def with_prices(settings: Settings) -> Settings:
+    """The shipped price table under the config's own prices; a cap needs a price to be enforced."""
+    table, _ = price_table()
+    llm = settings.llm.model_copy(update={"prices": {**table, **settings.llm.prices}})
+    if llm.max_cost_usd is not None and price_for(llm.model, llm.prices) is None:
+        raise ConfigError(f"the model {llm.model!r} has no known price, so a cost cap cannot be enforced; add "
+                          f'[llm.prices."{llm.model}"] with input and output (USD per million tokens)',
+                          key="llm.max_cost_usd")
+    return settings.model_copy(update={"llm": llm})
 
 
 def settings_from_mapping(data: dict[str, Any], env: dict[str, str] | None = None) -> Settings:
@@ -36,7 +67,8 @@ def settings_from_mapping(data: dict[str, Any], env: dict[str, str] | None = Non
     secret = env.get(settings.llm.api_key_env)
     if secret:  # the environment overrides secrets written in the file
         settings = settings.model_copy(update={"llm": settings.llm.model_copy(update={"api_key": SecretStr(secret)})})
-    return settings
+    check_categories(settings.arxiv.categories)
+    return with_prices(settings)
 
 
 def config_path(explicit: str | None, env: dict[str, str] | None = None) -> Path:

@@ -42,9 +42,12 @@ class RichProgress:
 
     def __init__(self) -> None:
         from rich import progress as rp
+        from rich.console import Console
 
+        # stderr: stdout carries what a command prints for pipes (`paper`, `render --out -`).
         self._bar = rp.Progress(rp.TextColumn("summarizing"), rp.BarColumn(), rp.MofNCompleteColumn(),
-                                rp.TextColumn("{task.fields[info]}"), rp.TimeElapsedColumn(), transient=False)
+                                rp.TextColumn("{task.fields[info]}"), rp.TimeElapsedColumn(), transient=False,
+                                console=Console(stderr=True))
         self._task: Any = self._bar.add_task("papers", total=None, info="")
         self._bar.start()
         self.last: Progress | None = None

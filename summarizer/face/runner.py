@@ -27,12 +27,14 @@ class SecretFilter(logging.Filter):
         super().__init__()
         self.secrets: list[str] = []
 
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
         if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
+            record.msg, record.args = self.scrub(record.getMessage()), None
         return True
 
 
@@ -59,12 +61,18 @@ def info(args: argparse.Namespace, message: str) -> None:
         print(message, file=sys.stderr)
 
 
-def load_config(args: argparse.Namespace) -> Settings:
+def load_config(args: argparse.Namespace, need_key: bool = True) -> Settings:
+    """The settings, with --output-dir/--cache-dir applied; `need_key`: the command talks to the LLM."""
     from summarizer.edges.llm import resolve_api_key
     from summarizer.face.config import load_settings
 
     settings = load_settings(args.config)
-    SECRETS.secrets = [resolve_api_key(settings.llm)]
+    overrides = {k: v for k, v in (("output_dir", getattr(args, "output_dir", None)),
+                                   ("cache_dir", getattr(args, "cache_dir", None))) if v}
+    if overrides:
+        settings = settings.model_copy(update={"paths": settings.paths.model_copy(update=overrides)})
+    if need_key:
+        SECRETS.secrets = [resolve_api_key(settings.llm)]
     return settings
 
 

@@ -51,29 +51,47 @@ class EntrySpool:
 
 
 def write_digest_stream(paths: dict[str, Path], sections: list[tuple[str, int]],
-                        entries: Callable[[], Iterator[Entry]], title: str) -> None:
-    """The .jsonl, .html and .md of a digest, each streamed to a temporary file and renamed."""
-    atomic_write_text(paths["jsonl"], (record_line(e) for e in entries()))
+                        entries: Callable[[], Iterator[Entry]], title: str,
+                        records: Callable[[], Iterator[Entry]] | None = None) -> None:
+    """The .jsonl, .html and .md of a digest, each streamed to a temporary file and renamed.
+
+    `entries` are the summarized papers in display order; `records` (default: the same) every paper
+    the records file keeps, those still without a summary included.
+    """
+    atomic_write_text(paths["jsonl"], (record_line(e) for e in (records or entries)()))
     atomic_write_text(paths["html"], html_chunks(sections, entries(), title))
     atomic_write_text(paths["md"], digest_chunks(sections, entries()))
 
 
 def write_digest(paths: dict[str, Path], entries: list[Entry], categories: list[str] | None, title: str) -> None:
-    """A digest from entries in memory (sections in configured order); records in display order."""
+    """A digest from entries in memory (sections in configured order); records in display order, then the
+    papers still without a summary in their own order."""
     groups = group_by_section(entries, categories)
     ordered = [e for _, items in groups for e in items]
-    write_digest_stream(paths, [(c, len(items)) for c, items in groups], lambda: iter(ordered), title)
+    waiting = [e for e in entries if e.summary is None]
+    write_digest_stream(paths, [(c, len(items)) for c, items in groups], lambda: iter(ordered), title,
+                        records=lambda: iter(ordered + waiting))
 
 
-def write_spooled_digest(paths: dict[str, Path], spool: EntrySpool, categories: list[str], title: str) -> list[str]:
-    """The nightly digest from the spool: papers by arXiv id within sections; returns the ids."""
+def write_spooled_digest(paths: dict[str, Path], spool: EntrySpool, categories: list[str], title: str,
+                         waiting: list[Entry] | None = None) -> list[str]:
+    """The nightly digest from the spool: papers by arXiv id within sections; returns the ids.
+
+    `waiting` are papers the day's records keep without a summary yet (after the digest's papers).
+    """
     groups: dict[str, list[tuple[str, str, int, int]]] = {}
     for item in sorted(spool.index, key=lambda item: item[0]):
         groups.setdefault(item[1], []).append(item)
     order = order_categories(groups, categories)
     ordered = [item for cat in order for item in groups[cat]]
     sections = [(cat, len(groups[cat])) for cat in order]
-    write_digest_stream(paths, sections, lambda: (spool.read(item) for item in ordered), title)
+
+    def records() -> Iterator[Entry]:
+        yield from (spool.read(item) for item in ordered)
+        yield from waiting or []
+
+    write_digest_stream(paths, sections, lambda: (spool.read(item) for item in ordered), title,
+                        records=records if waiting else None)
     return [item[0] for item in ordered]
 
 

@@ -14,17 +14,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from summarizer.core.errors import BudgetExceeded, Interrupted, LLMError
 from summarizer.core.listing import check_listing_date, newest_listing
-from summarizer.core.models import Paper, Summary
+from summarizer.core.models import Entry, Paper, Summary
 from summarizer.core.settings import Settings
 from summarizer.edges.cache import History, SummaryCache
 from summarizer.edges.fetch import ArxivFetcher
-from summarizer.edges.store import atomic_write_text, ensure_writable
+from summarizer.edges.store import atomic_write_text, ensure_writable, read_records
 from summarizer.jobs.digest_files import EntrySpool, digest_paths, write_spooled_digest
 from summarizer.jobs.summaries import Failure, Progress, Report, Services, Summarizer
 
@@ -60,7 +61,8 @@ class NightlyRun:
     """One run of the nightly job: a producer fetching, workers summarizing, a report."""
 
     def __init__(self, settings: Settings, services: Services, day: date, newest: date, categories: list[str],
-                 force: bool, limit: int | None, stack: contextlib.AsyncExitStack) -> None:
+                 force: bool, limit: int | None, stack: contextlib.AsyncExitStack,
+                 summarizer_type: type[Summarizer] = Summarizer) -> None:
         self.settings, self.services, self.day = settings, services, day
         self.categories, self.force, self.limit = categories, force, limit
         self.use_rss = settings.arxiv.use_rss and day == newest
@@ -71,7 +73,7 @@ class NightlyRun:
         stack.callback(self.history.close)
         self.spool = EntrySpool(cache_dir / "spool")
         stack.callback(self.spool.close)
-        self.summarizer = Summarizer(settings, services, self.cache)
+        self.summarizer = summarizer_type(settings, services, self.cache)
         stack.push_async_callback(self.summarizer.client.close)
         self.fetcher = ArxivFetcher(settings.arxiv, services.arxiv_http, sleep=services.sleep, clock=services.clock,
                                     categories=categories)
@@ -82,6 +84,10 @@ class NightlyRun:
         self.queue: asyncio.Queue[Paper | None] = asyncio.Queue(maxsize=self.workers_n * 4)
         self.unfinished: list[str] = []  # failed or not started: the next run completes them
         self.fetched_ids: list[str] = []
+        self.paths = digest_paths(Path(settings.paths.output_dir).expanduser(), day)
+        # A day that already has records (an earlier run, an imported history) loses none of its papers:
+        # those without a summary are completed, those not in tonight's listing are kept.
+        self.existing = read_records(self.paths["jsonl"]) if self.paths["jsonl"].exists() else []
         self.started = services.clock()
 
     def _halted(self) -> bool:
@@ -92,7 +98,7 @@ class NightlyRun:
         earlier = self.history.earlier(self.day)
         waiting = self.history.pending() - (earlier or set())
         listing = self.fetcher.listing(self.day, exclude=earlier, use_rss=self.use_rss)
-        for source in (listing, self.fetcher.by_ids(sorted(waiting))):
+        for source in (listing, self.fetcher.by_ids(sorted(waiting)), self._existing_without_summary()):
             async for paper in source:
                 if self._halted() or (self.limit is not None and self.progress.fetched >= self.limit):
                     return
@@ -103,6 +109,23 @@ class NightlyRun:
                 self.progress.fetched += 1
                 await self.queue.put(paper)
                 self.services.on_progress(self.progress)
+
+    async def _existing_without_summary(self) -> AsyncIterator[Paper]:
+        for entry in self.existing:
+            if entry.summary is None:
+                yield entry.paper
+
+    def _carried_over(self, done: set[str]) -> list[Entry]:
+        """The day's earlier papers this run did not finish: summarized ones go to the spool, the rest wait."""
+        waiting = []
+        for entry in self.existing:
+            if entry.paper.id in done:
+                continue
+            if entry.summary is not None:
+                self.spool.add(entry)
+            else:
+                waiting.append(entry)
+        return waiting
 
     async def produce(self) -> None:
         try:
@@ -146,7 +169,7 @@ class NightlyRun:
             summary = await self.summary_of(paper)
             if summary is not None:
                 self.progress.done += 1
-                self.spool.add(self.summarizer.entry(paper, summary))
+                self.spool.add(self.summarizer.entry(paper, summary, self.day.isoformat()))
             self.services.on_progress(self.progress)
 
     def finish_report(self) -> None:
@@ -179,8 +202,10 @@ class NightlyRun:
             raise Interrupted(f"stopped by a signal after {self.progress.done} papers; re-run to finish (cached "
                               "answers are kept)")
         ids: list[str] = []
-        if self.spool.index or self.report.failed:
-            ids = write_spooled_digest(paths, self.spool, self.categories, title=f"arXiv digest {self.day.isoformat()}")
+        waiting = self._carried_over({item[0] for item in self.spool.index})
+        if self.spool.index or self.report.failed or waiting:
+            ids = write_spooled_digest(paths, self.spool, self.categories, title=f"arXiv digest {self.day.isoformat()}",
+                                       waiting=waiting)
         if ids or self.unfinished:
             self.history.record(self.day, ids, self.unfinished)
         self.write_report(paths["report.json"])
@@ -192,8 +217,12 @@ class NightlyRun:
 
 
 async def run_nightly(settings: Settings, day: date | None, services: Services, categories: list[str] | None = None,
-                      force: bool = False, limit: int | None = None) -> tuple[Report, list[str]]:
-    """Fetch listing `day`, summarize every paper, write the digest files; returns the report and the ids."""
+                      force: bool = False, limit: int | None = None,
+                      summarizer_type: type[Summarizer] = Summarizer) -> tuple[Report, list[str]]:
+    """Fetch listing `day`, summarize every paper, write the digest files; returns the report and the ids.
+
+    `summarizer_type` is the cache-first summarizer to use (tests pass one that fails on purpose).
+    """
     newest = newest_listing(services.now())
     day = day or newest
     check_listing_date(day)
@@ -201,6 +230,6 @@ async def run_nightly(settings: Settings, day: date | None, services: Services, 
     ensure_writable(Path(settings.paths.cache_dir).expanduser(), "cache_dir")
     async with contextlib.AsyncExitStack() as stack:
         run = NightlyRun(settings, services, day, newest, categories or settings.arxiv.categories, force, limit,
-                         stack)
+                         stack, summarizer_type)
         return await run.run()
 

@@ -49,7 +49,7 @@ async def run_paper(settings: Settings, id_text: str, services: Services, day: d
         from_cache = summary is not None
         if summary is None:
             summary = await summarizer.fresh(paper)
-        entry = summarizer.entry(paper, summary)
+        entry = summarizer.entry(paper, summary, existing.day if existing else None)
     rewritten = None
     if found and existing is not None:
         records_path = found[0]

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, Field
 
+from summarizer.core.languages import resolve_language
 from summarizer.core.models import Entry, Paper, Summary
 from summarizer.core.settings import Settings
 from summarizer.edges.cache import SummaryCache, summary_key
@@ -88,7 +89,7 @@ class Summarizer:
     def __init__(self, settings: Settings, services: Services, cache: SummaryCache) -> None:
         self.settings = settings
         self.cache = cache
-        self.prompts = load_prompts()
+        self.prompts = load_prompts(language_tag=resolve_language(settings.llm.language).tag)
         self.client = ChatClient(settings.llm, services.llm_http, sleep=services.sleep,
                                  ssl_context=services.ssl_context)
         self.engine = SummaryEngine(self.client, self.prompts)
@@ -118,7 +119,8 @@ class Summarizer:
                                {"prompt_tokens": answer.prompt_tokens, "completion_tokens": answer.completion_tokens})
         return summary
 
-    def entry(self, paper: Paper, summary: Summary) -> Entry:
-        return Entry(paper=paper, summary=summary, language=self.settings.llm.language, model=self.settings.llm.model)
+    def entry(self, paper: Paper, summary: Summary, day: str | None = None) -> Entry:
+        return Entry(paper=paper, summary=summary, language=self.settings.llm.language, model=self.settings.llm.model,
+                     day=day)
 
 

@@ -1,0 +1,474 @@
+/* summarizer's reading site: one day at a time, search across every day, preferences kept in the browser.
+ *
+ * Data comes as script files (data/manifest.js, data/days/D.js, data/search/YYYY-MM.js), so the site works
+ * opened from disk (file://, where fetch() of local files is refused) and from any static host. Nothing is
+ * requested from outside the site's folder. Text is always set with textContent; the only HTML inserted is
+ * KaTeX's rendering of math, and KaTeX itself is loaded only when the day on screen has math.
+ */
+(function () {
+  "use strict";
+
+  var M = window.SITE_MANIFEST;
+  var SITE = (window.SITE = window.SITE || {});
+  var LABELS = {
+    en: {search: "Search", searchAll: "Search every day", prefs: "Preferences", keywords: "Keywords",
+      authors: "Authors", save: "Save", clear: "Clear", all: "All", prev: "Previous day", next: "Next day",
+      date: "Day", papers: "papers", details: "Details", motivation: "Motivation", method: "Method",
+      result: "Result", conclusion: "Conclusion", abstract: "Abstract", comment: "Comment", pending:
+      "Summary not available yet.", results: "results", searching: "Searching", noResults: "No results.",
+      more: "more results not shown: refine the search.", back: "Back to the day", permalink: "Link to this paper",
+      commaHint: "comma-separated", matched: "Matches your preferences", empty: "No days yet."},
+    zh: {search: "搜索", searchAll: "搜索全部日期", prefs: "偏好设置", keywords: "关键词", authors: "作者",
+      save: "保存", clear: "清除", all: "全部", prev: "前一天", next: "后一天", date: "日期", papers: "篇论文",
+      details: "详情", motivation: "动机", method: "方法", result: "结果", conclusion: "结论", abstract: "摘要",
+      comment: "备注", pending: "尚无摘要。", results: "条结果", searching: "正在搜索", noResults: "没有结果。",
+      more: "条结果未显示，请缩小搜索范围。", back: "返回当天", permalink: "本文链接", commaHint: "用逗号分隔",
+      matched: "符合你的偏好", empty: "还没有内容。"}
+  };
+  var L = LABELS[(M && M.lang || "en").slice(0, 2)] || LABELS.en;
+  var MAX_RESULTS = 400;
+  var state = {day: null, data: null, category: "all", prefs: {kw: [], au: []}, query: "", token: 0,
+    katex: null, katexWanted: false};
+  var days = {};     // date -> payload, as day scripts arrive
+  var shards = {};   // month -> prepared rows
+  var waiting = {};  // script src -> [resolve, reject]
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) {
+      if (attrs[k] !== null && attrs[k] !== undefined && attrs[k] !== false) node.setAttribute(k, attrs[k]);
+    });
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function loadScript(src) {
+    if (waiting[src]) return waiting[src].promise;
+    var entry = {};
+    entry.promise = new Promise(function (resolve, reject) {
+      var s = el("script", {src: src});
+      s.onload = function () { resolve(); };
+      s.onerror = function () { reject(new Error("cannot load " + src)); };
+      document.head.appendChild(s);
+    });
+    waiting[src] = entry;
+    return entry.promise;
+  }
+
+  SITE.day = function (date, payload) { days[date] = payload; };
+  SITE.shard = function (month, rows) {
+    shards[month] = rows.map(function (r) {
+      return {r: r, t: r[2].toLowerCase(), a: r[3].toLowerCase(), c: r[4].toLowerCase(), s: r[5].toLowerCase()};
+    });
+  };
+
+  /* ---------- text: math (KaTeX, when loaded) and highlighted terms ---------- */
+
+  var MATH = /\$\$([^$]+?)\$\$|\$([^$\n]+?)\$/g;
+
+  function hasMath(text) { return typeof text === "string" && /\$[^$\n]+\$/.test(text); }
+
+  function appendMarked(parent, text, terms) {
+    if (!terms.length || !text) { parent.appendChild(document.createTextNode(text)); return; }
+    var lower = text.toLowerCase(), pos = 0;
+    while (pos < text.length) {
+      var best = -1, len = 0;
+      terms.forEach(function (t) {
+        var i = lower.indexOf(t, pos);
+        if (i >= 0 && (best < 0 || i < best || (i === best && t.length > len))) { best = i; len = t.length; }
+      });
+      if (best < 0) { parent.appendChild(document.createTextNode(text.slice(pos))); return; }
+      if (best > pos) parent.appendChild(document.createTextNode(text.slice(pos, best)));
+      parent.appendChild(el("mark", null, text.slice(best, best + len)));
+      pos = best + len;
+    }
+  }
+
+  function rich(parent, text, terms) {
+    text = text || "";
+    if (!hasMath(text)) { appendMarked(parent, text, terms); return parent; }
+    state.katexWanted = true;
+    var last = 0, m;
+    MATH.lastIndex = 0;
+    while ((m = MATH.exec(text)) !== null) {
+      appendMarked(parent, text.slice(last, m.index), terms);
+      var tex = m[1] !== undefined ? m[1] : m[2];
+      if (state.katex) {
+        var span = el("span", {"class": "math"});
+        span.innerHTML = state.katex.renderToString(tex, {displayMode: m[1] !== undefined, throwOnError: false});
+        parent.appendChild(span);
+      } else {
+        parent.appendChild(document.createTextNode(m[0]));
+      }
+      last = m.index + m[0].length;
+    }
+    appendMarked(parent, text.slice(last), terms);
+    return parent;
+  }
+
+  function ensureKatex() {
+    if (state.katex || !state.katexWanted || state.katexLoading) return;
+    state.katexLoading = true;
+    var css = el("link", {rel: "stylesheet", href: "assets/katex/katex.min.css"});
+    document.head.appendChild(css);
+    loadScript("assets/katex/katex.min.js").then(function () {
+      state.katex = window.katex;
+      rerender();
+    }, function () { /* math stays as TeX source */ });
+  }
+
+  /* ---------- preferences (localStorage, or ?kw=&au= for this visit) ---------- */
+
+  function splitList(text) {
+    return (text || "").split(",").map(function (s) { return s.trim(); }).filter(Boolean);
+  }
+
+  function loadPrefs(params) {
+    var saved = {kw: [], au: []};
+    try {
+      saved.kw = JSON.parse(localStorage.getItem("summarizer.keywords") || "[]");
+      saved.au = JSON.parse(localStorage.getItem("summarizer.authors") || "[]");
+    } catch (e) { /* a browser that keeps no storage: no saved preferences */ }
+    state.prefs = {
+      kw: params.has("kw") ? splitList(params.get("kw")) : saved.kw,
+      au: params.has("au") ? splitList(params.get("au")) : saved.au
+    };
+    state.prefsFromUrl = params.has("kw") || params.has("au");
+  }
+
+  function savePrefs(kw, au) {
+    state.prefs = {kw: kw, au: au};
+    state.prefsFromUrl = false;
+    try {
+      localStorage.setItem("summarizer.keywords", JSON.stringify(kw));
+      localStorage.setItem("summarizer.authors", JSON.stringify(au));
+    } catch (e) { /* kept for this visit only */ }
+  }
+
+  function prefMatch(p) {
+    var kw = state.prefs.kw.map(lc), au = state.prefs.au.map(lc), hits = [];
+    var text = lc((p.t || "") + " " + (p.tl || "") + " " + (p.ab || ""));
+    var authors = lc((p.a || []).join(", "));
+    kw.forEach(function (k) { if (k && text.indexOf(k) >= 0) hits.push(k); });
+    au.forEach(function (a) { if (a && authors.indexOf(a) >= 0) hits.push(a); });
+    return hits;
+  }
+
+  function lc(s) { return String(s || "").toLowerCase(); }
+
+  function buildPrefsForm() {
+    var details = document.getElementById("prefs"), form = document.getElementById("prefs-form");
+    details.querySelector("summary").textContent = L.prefs;
+    form.textContent = "";
+    var kw = el("input", {id: "pref-kw", type: "text", value: state.prefs.kw.join(", "), "aria-describedby": "pref-hint"});
+    var au = el("input", {id: "pref-au", type: "text", value: state.prefs.au.join(", "), "aria-describedby": "pref-hint"});
+    form.appendChild(el("label", {"for": "pref-kw"}, L.keywords));
+    form.appendChild(kw);
+    form.appendChild(el("label", {"for": "pref-au"}, L.authors));
+    form.appendChild(au);
+    form.appendChild(el("p", {id: "pref-hint", "class": "hint"}, L.commaHint));
+    var save = el("button", {type: "submit"}, L.save), clear = el("button", {type: "button"}, L.clear);
+    form.appendChild(save);
+    form.appendChild(clear);
+    form.onsubmit = function (ev) {
+      ev.preventDefault();
+      savePrefs(splitList(kw.value), splitList(au.value));
+      renderDay();
+    };
+    clear.onclick = function () { kw.value = ""; au.value = ""; savePrefs([], []); renderDay(); };
+    if (state.prefsFromUrl) details.open = true;
+  }
+
+  /* ---------- days ---------- */
+
+  function dayIndex(date) {
+    for (var i = 0; i < M.days.length; i++) if (M.days[i][0] === date) return i;
+    return -1;
+  }
+
+  function nearestDay(date) {  // the newest day on or before `date`, else the oldest
+    for (var i = 0; i < M.days.length; i++) if (M.days[i][0] <= date) return M.days[i][0];
+    return M.days[M.days.length - 1][0];
+  }
+
+  function openDay(date, push) {
+    state.day = date;
+    if (push) history.pushState(null, "", "?date=" + encodeURIComponent(date));
+    renderDayNav();
+    var src = "data/days/" + date + ".js";
+    return (days[date] ? Promise.resolve() : loadScript(src)).then(function () {
+      state.data = days[date];
+      state.category = "all";
+      if (!state.query) renderDay();
+    });
+  }
+
+  function renderDayNav() {
+    var nav = document.getElementById("days");
+    nav.textContent = "";
+    var i = dayIndex(state.day);
+    var older = i + 1 < M.days.length ? M.days[i + 1][0] : null, newer = i > 0 ? M.days[i - 1][0] : null;
+    var prev = el("a", {"class": "step", href: older ? "?date=" + older : null, "aria-label": L.prev,
+      "aria-disabled": older ? null : "true"}, "‹");
+    var next = el("a", {"class": "step", href: newer ? "?date=" + newer : null, "aria-label": L.next,
+      "aria-disabled": newer ? null : "true"}, "›");
+    [prev, next].forEach(function (a) {
+      a.onclick = function (ev) {
+        if (!a.getAttribute("href")) return;
+        ev.preventDefault();
+        clearSearch();
+        openDay(a.getAttribute("href").slice(6), true);
+      };
+    });
+    var label = el("label", {"for": "day-input", "class": "visually-hidden"}, L.date);
+    var input = el("input", {id: "day-input", type: "date", value: state.day, min: M.days[M.days.length - 1][0],
+      max: M.days[0][0]});
+    input.onchange = function () {
+      if (!input.value) return;
+      clearSearch();
+      openDay(nearestDay(input.value), true);
+    };
+    nav.appendChild(prev);
+    nav.appendChild(label);
+    nav.appendChild(input);
+    nav.appendChild(next);
+  }
+
+  function paperArticle(p, terms, prefHits) {
+    var art = el("article", {"class": "paper" + (prefHits.length ? " match" : ""), id: "p-" + p.id,
+      "data-paper-id": p.id});
+    var marks = terms.concat(prefHits);
+    var h = el("h3");
+    if (p.n) h.appendChild(el("span", {"class": "num"}, "[" + p.n + "] "));
+    var title = p.u ? el("a", {href: p.u}) : el("span");
+    rich(title, p.t, marks);
+    h.appendChild(title);
+    art.appendChild(h);
+    var links = el("p", {"class": "links"});
+    if (p.pdf) links.appendChild(el("a", {href: p.pdf}, "PDF"));
+    links.appendChild(el("a", {href: "?date=" + state.day + "#p-" + encodeURIComponent(p.id), "class": "perma",
+      title: L.permalink, "aria-label": L.permalink + " " + p.id}, "#" + p.id));
+    if (prefHits.length) links.appendChild(el("span", {"class": "badge"}, L.matched));
+    art.appendChild(links);
+    var authors = el("p", {"class": "authors"});
+    appendMarked(authors, (p.a || []).join(", "), marks);
+    art.appendChild(authors);
+    var cats = el("p", {"class": "cats"});
+    (p.c || []).forEach(function (c) { cats.appendChild(el("span", {"class": "cat"}, c)); });
+    art.appendChild(cats);
+    if (p.tl) {
+      var tl = el("p", {"class": "tldr"});
+      tl.appendChild(el("b", null, "TL;DR "));
+      rich(tl, p.tl, marks);
+      art.appendChild(tl);
+    } else {
+      art.appendChild(el("p", {"class": "pending"}, L.pending));
+    }
+    var details = el("details");
+    details.appendChild(el("summary", null, L.details));
+    var dl = el("dl");
+    [["motivation", p.mo], ["method", p.me], ["result", p.re], ["conclusion", p.co], ["abstract", p.ab],
+      ["comment", p.cm]].forEach(function (f) {
+      if (!f[1]) return;
+      dl.appendChild(el("dt", null, L[f[0]]));
+      dl.appendChild(rich(el("dd"), f[1], marks));
+    });
+    details.appendChild(dl);
+    art.appendChild(details);
+    return art;
+  }
+
+  function renderDay() {
+    var main = document.getElementById("main");
+    main.textContent = "";
+    if (!state.data) return;
+    var papers = state.data.papers;
+    var counts = {};
+    papers.forEach(function (p) { var c = p.c[0]; counts[c] = (counts[c] || 0) + 1; });
+    var head = el("h2", null, state.day + " · " + papers.length + " " + L.papers);
+    main.appendChild(head);
+    var chips = el("div", {"class": "chips", role: "group", "aria-label": "categories"});
+    var cats = ["all"].concat(Object.keys(counts).sort(function (a, b) {
+      var ia = M.categories.indexOf(a), ib = M.categories.indexOf(b);
+      if (ia < 0 && ib < 0) return a < b ? -1 : 1;
+      return (ia < 0 ? 999 : ia) - (ib < 0 ? 999 : ib);
+    }));
+    cats.forEach(function (c) {
+      var n = c === "all" ? papers.length : counts[c];
+      var b = el("button", {type: "button", "class": "chip", "data-category": c,
+        "aria-pressed": state.category === c ? "true" : "false"}, (c === "all" ? L.all : c) + " " + n);
+      b.onclick = function () { state.category = c; renderDay(); };
+      chips.appendChild(b);
+    });
+    main.appendChild(chips);
+    var list = el("ol", {"class": "papers"});
+    var shown = papers.filter(function (p) { return state.category === "all" || p.c[0] === state.category; });
+    var ranked = shown.map(function (p, i) { return {p: p, hits: prefMatch(p), i: i}; });
+    ranked.sort(function (x, y) { return (y.hits.length ? 1 : 0) - (x.hits.length ? 1 : 0) || x.i - y.i; });
+    ranked.forEach(function (r) {
+      var li = el("li");
+      li.appendChild(paperArticle(r.p, [], r.hits));
+      list.appendChild(li);
+    });
+    main.appendChild(list);
+    ensureKatex();
+    if (location.hash && location.hash.indexOf("#p-") === 0) {
+      var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+      if (target) target.scrollIntoView();
+    }
+  }
+
+  /* ---------- search ---------- */
+
+  function terms(query) {
+    return lc(query).split(/\s+/).filter(Boolean);
+  }
+
+  function score(row, ts) {
+    var total = 0;
+    for (var i = 0; i < ts.length; i++) {
+      var t = ts[i], s = 0;
+      if (row.t.indexOf(t) >= 0) s += 4;
+      if (row.a.indexOf(t) >= 0) s += 3;
+      if (row.s.indexOf(t) >= 0) s += 2;
+      if (row.c.indexOf(t) >= 0) s += 1;
+      if (!s) return 0;  // every term must match somewhere
+      total += s;
+    }
+    return total;
+  }
+
+  function dayRows(date, payload) {  // the day on screen is searched in every field, abstract included
+    return payload.papers.map(function (p) {
+      var full = [p.tl, p.mo, p.me, p.re, p.co, p.ab].join(" ");
+      return {r: [date, p.id, p.t, (p.a || []).join(", "), (p.c || []).join(" "), p.tl || ""],
+        t: lc(p.t), a: lc((p.a || []).join(", ")), c: lc((p.c || []).join(" ")), s: lc(full)};
+    });
+  }
+
+  function clearSearch() {
+    state.query = "";
+    state.token++;
+    document.getElementById("q").value = "";
+  }
+
+  function runSearch(query, push) {
+    var token = ++state.token, ts = terms(query);
+    state.query = query;
+    if (push) history.pushState(null, "", "?q=" + encodeURIComponent(query) + (state.day ? "&date=" + state.day : ""));
+    if (!ts.length) { renderDay(); return Promise.resolve(); }
+    var started = performance.now(), seen = {}, count = 0, shown = 0, firstAt = null;
+    var main = document.getElementById("main");
+    main.textContent = "";
+    var back = el("button", {type: "button", "class": "back"}, L.back);
+    back.onclick = function () { clearSearch(); history.pushState(null, "", "?date=" + state.day); renderDay(); };
+    main.appendChild(back);
+    var status = el("p", {"class": "status", role: "status"}, L.searching + "…");
+    main.appendChild(status);
+    var results = el("div", {"class": "results"});
+    main.appendChild(results);
+    SITE.searchStats = {query: query, first: null, done: null, count: 0};
+
+    function show(rows) {
+      var hits = [];
+      rows.forEach(function (row) {
+        var key = row.r[0] + "/" + row.r[1];
+        if (seen[key]) return;
+        var s = score(row, ts);
+        if (s) { seen[key] = true; hits.push({row: row, s: s}); }
+      });
+      hits.sort(function (x, y) { return x.row.r[0] < y.row.r[0] ? 1 : x.row.r[0] > y.row.r[0] ? -1 : y.s - x.s; });
+      var group = null, groupDay = null;
+      hits.forEach(function (h) {
+        count++;
+        if (shown >= MAX_RESULTS) return;
+        shown++;
+        var r = h.row.r;
+        if (r[0] !== groupDay) {
+          groupDay = r[0];
+          var section = el("section", {"class": "day-group", "data-day": r[0]});
+          section.appendChild(el("h3", null, r[0]));
+          group = el("ol");
+          section.appendChild(group);
+          results.appendChild(section);
+        }
+        var li = el("li", {"class": "result", "data-paper-id": r[1]});
+        var a = el("a", {href: "?date=" + r[0] + "#p-" + encodeURIComponent(r[1])});
+        rich(a, r[2], ts);
+        a.onclick = function (ev) {
+          ev.preventDefault();
+          clearSearch();
+          history.pushState(null, "", "?date=" + r[0] + "#p-" + encodeURIComponent(r[1]));
+          openDay(r[0], false);
+        };
+        li.appendChild(a);
+        var au = el("p", {"class": "authors"});
+        appendMarked(au, r[3], ts);
+        li.appendChild(au);
+        if (r[5]) li.appendChild(rich(el("p", {"class": "tldr"}), r[5], ts));
+        group.appendChild(li);
+      });
+      if (count && firstAt === null) { firstAt = performance.now() - started; SITE.searchStats.first = firstAt; }
+      status.textContent = count + " " + L.results + (count > shown ? " · " + (count - shown) + " " + L.more : "");
+      ensureKatex();
+    }
+
+    if (state.data && state.day) show(dayRows(state.day, state.data));
+    var months = M.shards.slice();
+    function next() {
+      if (token !== state.token) return Promise.resolve();
+      if (!months.length) {
+        SITE.searchStats.done = performance.now() - started;
+        SITE.searchStats.count = count;
+        if (!count) status.textContent = L.noResults;
+        return Promise.resolve();
+      }
+      var month = months.shift();
+      return (shards[month] ? Promise.resolve() : loadScript("data/search/" + month + ".js")).then(function () {
+        if (token !== state.token) return;
+        show(shards[month] || []);
+        return next();
+      });
+    }
+    return next();
+  }
+
+  function rerender() {
+    if (state.query) runSearch(state.query, false);
+    else renderDay();
+  }
+
+  /* ---------- start ---------- */
+
+  function start() {
+    var main = document.getElementById("main");
+    if (!M || !M.days || !M.days.length) { main.textContent = L.empty; return; }
+    var params = new URLSearchParams(location.search);
+    loadPrefs(params);
+    buildPrefsForm();
+    var form = document.getElementById("search"), q = document.getElementById("q");
+    q.setAttribute("placeholder", L.searchAll);
+    q.setAttribute("aria-label", L.searchAll);
+    form.querySelector("button").textContent = L.search;
+    form.onsubmit = function (ev) { ev.preventDefault(); runSearch(q.value, true); };
+    var timer = null;
+    q.oninput = function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { if (q.value.trim() !== state.query.trim()) runSearch(q.value, false); }, 250);
+    };
+    var wanted = params.get("date");
+    var date = wanted && dayIndex(wanted) >= 0 ? wanted : wanted ? nearestDay(wanted) : M.days[0][0];
+    var query = params.get("q") || "";
+    if (query) q.value = query;
+    openDay(date, false).then(function () { if (query) runSearch(query, false); });
+    window.onpopstate = function () {
+      var p = new URLSearchParams(location.search), d = p.get("date");
+      var target = d && dayIndex(d) >= 0 ? d : M.days[0][0];
+      if (p.get("q")) { q.value = p.get("q"); openDay(target, false).then(function () { runSearch(p.get("q"), false); }); }
+      else { clearSearch(); openDay(target, false); }
+    };
+  }
+
+  SITE.runSearch = function (query) { document.getElementById("q").value = query; return runSearch(query, false); };
+  start();
+})();

@@ -1,0 +1,1 @@
+"""Data shipped with the tool: the arXiv taxonomy and the price table (read with importlib.resources)."""

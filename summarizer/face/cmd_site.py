@@ -1,0 +1,64 @@
+"""`site` and `import-dae`: the reading site over the whole history, and bringing the other tool's history in."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from summarizer.face.runner import info, load_config
+
+if TYPE_CHECKING:
+    from summarizer.core.settings import Settings
+
+
+def refresh_site(args: argparse.Namespace, settings: Settings, out: Path | None = None, full: bool = False) -> None:
+    """Build or refresh the site when [site] enabled (the default); one line says what changed."""
+    from summarizer.jobs.site_build import build_site
+
+    if not settings.site.enabled and out is None:
+        return
+    report = build_site(settings, out, full=full)
+    changed = len(report.rebuilt_days) + len(report.removed_days)
+    info(args, f"site: {report.site / 'index.html'} ({report.days} days, {report.papers} papers; {changed} day(s) "
+               f"and {len(report.rebuilt_shards)} search shard(s) rebuilt in {report.seconds:.1f} s)")
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    settings = load_config(args, need_key=False)
+    refresh_site(args, settings, Path(args.out) if args.out else None, full=args.full)
+    return 0
+
+
+def cmd_import_dae(args: argparse.Namespace) -> int:
+    from summarizer.jobs.import_dae import import_dae
+
+    settings = load_config(args, need_key=False)
+    report = import_dae(settings, Path(args.directory))
+    info(args, f"imported {len(report.days)} day(s), {report.papers} papers ({report.with_summary} with a summary, "
+               f"{report.without_summary} to complete later) into {settings.paths.output_dir}")
+    refresh_site(args, settings)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  # type: ignore[type-arg]
+             config: argparse.ArgumentParser) -> None:
+    site = sub.add_parser("site", parents=[common, config], help="build the reading site over every day",
+                          description="Build the static site from every D.jsonl in OUTPUT_DIR: one page that opens "
+                          "on the newest day, reaches every day, searches them all, keeps keyword and author "
+                          "preferences in the browser, and works opened from disk or from any static host. Only "
+                          "days whose records changed are rebuilt. Also writes feed.xml (Atom, last days) and the "
+                          "other tool's data/D_AI_enhanced_<Language>.jsonl and assets/file-list.txt.")
+    site.add_argument("--out", metavar="DIR", help="where to write it (default: [site] out, else OUTPUT_DIR/site)")
+    site.add_argument("--full", action="store_true", help="rebuild every day, not only those that changed")
+    site.set_defaults(func=cmd_site)
+
+    dae = sub.add_parser("import-dae", parents=[common, config], help="import the other tool's history",
+                         description="Import every D_AI_enhanced_<Language>.jsonl of DIR (the history the other "
+                         "tool keeps) into OUTPUT_DIR as D.jsonl, D.md and D.html. Its placeholders ('Summary "
+                         "generation failed', 'Error') become papers without a summary, completed later by "
+                         "`nightly --date D`, `paper ID` or `backfill --missing`; early records' `task` is the "
+                         "TL;DR. Its dates are its crawl dates, kept as they are. Days already in OUTPUT_DIR are "
+                         "merged, never overwritten.")
+    dae.add_argument("directory", metavar="DIR")
+    dae.set_defaults(func=cmd_import_dae)

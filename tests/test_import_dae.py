@@ -1,0 +1,107 @@
+"""Importing the other tool's history: its `task` schema, its placeholders, merging, and completing them later."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from summarizer.core.errors import RecordsError
+from summarizer.core.models import Entry, entry_to_record
+from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
+from summarizer.edges.store import read_records
+from summarizer.jobs.import_dae import import_dae
+from summarizer.jobs.nightly import run_nightly
+from summarizer.jobs.summaries import Services
+from tests.conftest import FIXTURES, SAMPLE
+from tests.fakes import FakeServer, Sleeps
+
+DAE = FIXTURES / "dae"
+
+
+def make_settings(tmp: Path, server: FakeServer | None = None) -> Settings:
+    url = server.url if server else "http://127.0.0.1:9"
+    return Settings(arxiv=ArxivSettings(categories=["cs.IR", "cs.AI"], api_url=f"{url}/api/query", use_rss=False,
+                                        delay_seconds=0),
+                    llm=LLMSettings(base_url=f"{url}/v1", api_key="k", model="fake-model"),
+                    paths=PathSettings(cache_dir=str(tmp / "cache"), output_dir=str(tmp / "out")))
+
+
+def test_the_four_samples(tmp_path: Path) -> None:
+    report = import_dae(make_settings(tmp_path), DAE)
+    assert report.days == ["2025-03-21", "2025-11-15", "2025-12-25", "2026-05-21"]
+    assert report.papers == 45 + 7 + 102 + 231 and report.without_summary == 48
+    out = tmp_path / "out"
+    early = {e.paper.id: e for e in read_records(out / "2025-03-21.jsonl")}
+    raw = json.loads((DAE / "2025-03-21_AI_enhanced_Chinese.jsonl").read_text().splitlines()[0])
+    first = early[raw["id"]]
+    assert first.summary is not None and first.summary.tldr == raw["AI"]["task"]  # `task` is the TL;DR
+    assert first.day == "2025-03-21" and first.language == "Chinese" and len(early) == 45
+    placeholders = [e for e in read_records(out / "2026-05-21.jsonl") if e.summary is None]
+    assert len(placeholders) == 48
+    digest = (out / "2026-05-21.md").read_text()
+    assert "Summary generation failed" not in digest and "[Total:" in digest
+    assert sum(1 for line in digest.splitlines() if line.startswith("### [")) == 231 - 48
+    # keys the other tool has and we do not model are kept, not dropped
+    coded = [json.loads(line) for line in (out / "2026-05-21.jsonl").read_text().splitlines()]
+    assert sum("code_url" in r for r in coded) == 34
+
+
+def test_importing_twice_changes_nothing(tmp_path: Path) -> None:
+    import_dae(make_settings(tmp_path), DAE)
+    first = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    import_dae(make_settings(tmp_path), DAE)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == first
+
+
+def test_a_bad_file_is_an_error_naming_the_line_and_nothing_is_written(tmp_path: Path) -> None:
+    folder = tmp_path / "dae"
+    folder.mkdir()
+    shutil.copy(DAE / "2025-11-15_AI_enhanced_Chinese.jsonl", folder)
+    (folder / "2025-11-16_AI_enhanced_Chinese.jsonl").write_text('{"id": "1"}\n')
+    with pytest.raises(RecordsError, match=r"2025-11-16_AI_enhanced_Chinese.jsonl:1: 'categories' must be"):
+        import_dae(make_settings(tmp_path), folder)
+    (folder / "2025-11-16_AI_enhanced_Chinese.jsonl").write_text('{"id": "1"}\nnot json\n')
+    with pytest.raises(RecordsError, match=r"2025-11-16_AI_enhanced_Chinese.jsonl:2: not JSON"):
+        import_dae(make_settings(tmp_path), folder)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+    with pytest.raises(RecordsError, match="no D_AI_enhanced"):
+        import_dae(make_settings(tmp_path), tmp_path / "nowhere")
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as srv:
+        yield srv
+
+
+def test_nightly_completes_imported_placeholders(tmp_path: Path, server: FakeServer,
+                                                 sample_entries: list[Entry]) -> None:
+    # A day of the other tool's history with every summary failed: nightly --date D completes it.
+    folder = tmp_path / "dae"
+    folder.mkdir()
+    rows = []
+    for entry in sample_entries:
+        record = entry_to_record(entry)
+        record["AI"] = {"tldr": "Summary generation failed", "motivation": "Motivation analysis unavailable",
+                        "method": "Method extraction failed", "result": "Result analysis unavailable",
+                        "conclusion": "Conclusion extraction failed"}
+        rows.append(json.dumps(record, ensure_ascii=False))
+    (folder / "2025-12-24_AI_enhanced_Chinese.jsonl").write_text("\n".join(rows) + "\n")
+    settings = make_settings(tmp_path, server)
+    assert import_dae(settings, folder).without_summary == 38
+    assert (tmp_path / "out" / "2025-12-24.md").read_text().count("### [") == 0
+
+    async def go() -> None:
+        async with httpx.AsyncClient() as client:
+            await run_nightly(settings, date(2025, 12, 24), Services(arxiv_http=client, sleep=Sleeps()))
+
+    asyncio.run(go())
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+    assert all(e.summary is not None for e in read_records(tmp_path / "out" / "2025-12-24.jsonl"))

@@ -1,0 +1,204 @@
+"""The site in a real headless Chromium, opened from disk (file://) and from a loopback static host.
+
+Built from the demo listing plus the other tool's four sample days: search finds a paper from
+another day, the category filter and the date switch work, preferences reorder and highlight,
+the console stays clean, no request leaves the site, a phone's width needs no horizontal scroll,
+dark mode keeps its contrast, and the controls work from the keyboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer.core.settings import LLMSettings, PathSettings, Settings
+from summarizer.demo import run_demo
+from summarizer.jobs.import_dae import import_dae
+from summarizer.jobs.site_build import build_site
+from tests import browser
+from tests.conftest import FIXTURES
+
+if not browser.available():  # make test installs Debian's chromium and chromium-driver when they are missing
+    pytest.fail("Chromium and chromedriver are needed: apt-get install chromium chromium-driver", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("site")
+    settings = Settings(llm=LLMSettings(model="m", api_key="k"),
+                        paths=PathSettings(cache_dir=str(tmp / "cache"), output_dir=str(tmp / "out")))
+    asyncio.run(run_demo(tmp / "out"))
+    import_dae(settings, FIXTURES / "dae")
+    return build_site(settings).site
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    d = browser.start_browser()
+    try:
+        yield d
+    finally:
+        d.quit()
+
+
+@pytest.fixture(scope="module", params=["file", "http"])
+def base(request: pytest.FixtureRequest, site: Path) -> Iterator[str]:
+    if request.param == "file":
+        yield site.as_uri() + "/"
+    else:
+        with browser.serve(site) as url:
+            yield url
+
+
+def open_page(driver: Any, url: str, ready: str = "main h2, main .status") -> None:
+    driver.get(url)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if driver.execute_script(f"return document.querySelector({ready!r}) !== null"):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{url} did not render {ready}")
+
+
+def wait_search(driver: Any) -> dict[str, Any]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        stats = driver.execute_script("return window.SITE && SITE.searchStats")
+        if stats and stats.get("done") is not None:
+            return stats  # type: ignore[no-any-return]
+        time.sleep(0.05)
+    raise AssertionError("the search did not finish")
+
+
+def ids(driver: Any, selector: str = "article[data-paper-id]") -> list[str]:
+    return driver.execute_script(
+        f"return Array.from(document.querySelectorAll({selector!r})).filter(e => e.offsetParent !== null)"
+        ".map(e => e.dataset.paperId)")  # type: ignore[no-any-return]
+
+
+def test_opens_on_the_newest_day_without_placeholders(driver: Any, base: str) -> None:
+    open_page(driver, base + "index.html")
+    assert driver.find_element("css selector", "main h2").text.startswith("2026-05-21")
+    assert len(ids(driver)) == 231
+    assert driver.find_element("tag name", "html").get_attribute("lang") == "zh-Hans"
+    text = driver.find_element("tag name", "main").text
+    assert "Summary generation failed" not in text and "Method extraction failed" not in text
+    assert len(driver.find_elements("css selector", "article .pending")) == 48
+
+
+def test_search_finds_papers_of_other_days(driver: Any, base: str) -> None:
+    open_page(driver, base + "index.html?q=CAM-Seg")
+    stats = wait_search(driver)
+    found = driver.find_elements("css selector", 'section[data-day="2025-03-21"] li[data-paper-id="2503.15617"]')
+    assert found and stats["count"] >= 1 and stats["first"] is not None
+    open_page(driver, base + "index.html?q=" + "零样本组合图像检索")  # Chinese has no spaces: substrings match
+    wait_search(driver)
+    assert "2512.20781" in ids(driver, "li.result[data-paper-id]")
+    link = driver.find_element("css selector", 'li.result[data-paper-id="2512.20781"] a')
+    link.click()
+    deadline = time.monotonic() + 10
+    while "2025-12-24" not in browser.text_of(driver, "main h2") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert browser.text_of(driver, "main h2").startswith("2025-12-24")
+
+
+def test_category_filter_and_date_switch(driver: Any, base: str) -> None:
+    open_page(driver, base + "index.html?date=2025-12-24")
+    assert len(ids(driver)) == 38
+    driver.find_element("css selector", 'button[data-category="cs.IR"]').click()
+    assert len(ids(driver)) == 7
+    assert driver.find_element("css selector", 'button[data-category="cs.IR"]').get_attribute("aria-pressed") == "true"
+    driver.find_element("css selector", "#days a.step[aria-label]").click()  # the older day
+    deadline = time.monotonic() + 10
+    while not browser.text_of(driver, "main h2").startswith("2025-11-15"):
+        assert time.monotonic() < deadline, browser.text_of(driver, "main h2")
+        time.sleep(0.05)
+    assert len(ids(driver)) == 7 and "date=2025-11-15" in driver.current_url
+    day_input = driver.find_element("css selector", "#day-input")
+    driver.execute_script("arguments[0].value = '2025-03-22'; arguments[0].dispatchEvent(new Event('change'))",
+                          day_input)
+    deadline = time.monotonic() + 10
+    while not browser.text_of(driver, "main h2").startswith("2025-03-21"):  # nearest day before
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_preferences_reorder_and_highlight(driver: Any, base: str) -> None:
+    open_page(driver, base + "index.html?date=2025-12-24&kw=retrieval&au=Hyun-seok Min")
+    articles = driver.find_elements("css selector", "article[data-paper-id]")
+    matched = [a for a in articles if "match" in a.get_attribute("class")]
+    assert matched and articles[: len(matched)] == matched  # matching papers come first
+    assert matched[0].find_elements("css selector", "mark")
+    assert "2512.20781" in [a.get_attribute("data-paper-id") for a in matched]  # by author and keyword
+    # saved in the browser: the form, then a visit without parameters
+    open_page(driver, base + "index.html?date=2025-12-24")
+    driver.find_element("css selector", "#prefs summary").click()
+    keywords = driver.find_element("css selector", "#pref-kw")
+    keywords.clear()
+    keywords.send_keys("recommendation")
+    driver.find_element("css selector", "#prefs-form button[type=submit]").click()
+    open_page(driver, base + "index.html?date=2025-12-24")
+    first = driver.find_element("css selector", "article[data-paper-id]")
+    assert "match" in first.get_attribute("class") and "recommendation" in first.text.lower()
+    driver.execute_script("localStorage.clear()")
+
+
+def test_no_console_errors_and_no_request_leaves_the_site(driver: Any, base: str) -> None:
+    browser.console_errors(driver)
+    browser.requested_urls(driver)
+    for path in ("index.html", "index.html?date=2025-12-24", "index.html?q=retrieval", "index.html?date=2025-03-21"):
+        open_page(driver, base + path)
+        if "q=" in path:
+            wait_search(driver)
+    assert browser.console_errors(driver) == []
+    outside = [u for u in browser.requested_urls(driver) if not (u.startswith(base) or u.startswith("data:"))]
+    assert outside == []
+
+
+def test_a_phone_needs_no_horizontal_scroll(driver: Any, base: str) -> None:
+    driver.set_window_size(390, 844)
+    try:
+        for path in ("index.html?date=2025-12-24", "index.html?date=2026-05-21", "index.html?q=model"):
+            open_page(driver, base + path)
+            if "q=" in path:
+                wait_search(driver)
+            driver.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
+            width = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            assert width[0] <= width[1], (path, width)
+    finally:
+        driver.set_window_size(1280, 900)
+
+
+def test_dark_mode_keeps_text_and_links_readable(driver: Any, base: str) -> None:
+    for scheme in ("dark", "light"):
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                               {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+        open_page(driver, base + "index.html?date=2025-12-24")
+        colours = driver.execute_script("""
+            const bg = getComputedStyle(document.body).backgroundColor;
+            const pick = s => getComputedStyle(document.querySelector(s)).color;
+            return [bg, pick('article h3 a'), pick('article .authors'), pick('article .tldr')];""")
+        for colour in colours[1:]:
+            assert browser.contrast(colour, colours[0]) >= 4.5, (scheme, colour, colours[0])
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+def test_everything_works_from_the_keyboard(driver: Any, base: str) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(driver, base + "index.html?date=2025-12-24")
+    chip = driver.find_element("css selector", 'button[data-category="cs.IR"]')
+    chip.send_keys(Keys.ENTER)
+    assert len(ids(driver)) == 7
+    search = driver.find_element("css selector", "#q")
+    search.send_keys("retrieval", Keys.ENTER)
+    wait_search(driver)
+    assert ids(driver, "li.result[data-paper-id]")
+    details = driver.find_element("css selector", "#prefs summary")
+    details.send_keys(Keys.ENTER)
+    assert driver.find_element("css selector", "#prefs").get_attribute("open") is not None
