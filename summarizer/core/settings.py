@@ -83,6 +83,17 @@ class TranslateSettings(_Section):
     batch_max_retries: int = Field(2, ge=0)
 
 
+class BatchSettings(_Section):
+    """Summaries through the Batch API (`nightly --mode batch`, `backfill`)."""
+
+    poll_seconds: float = Field(30.0, gt=0)
+    max_requests: int = Field(50_000, ge=1, le=50_000)  # per batch file: the provider's limit
+    # Per batch file; the provider allows 200 MB, but each file is held in memory while uploading.
+    max_bytes: int = Field(50_000_000, ge=1024, le=200_000_000)
+    max_retries: int = Field(2, ge=0)  # follow-up batches for failed or refused answers
+    retry_mode: Literal["batch", "sync"] = "batch"  # how answers refused in a batch are asked again
+
+
 class SiteSettings(_Section):
     enabled: bool = True  # nightly, paper and import-dae refresh the site at the end of each run
     out: str | None = None  # default: OUTPUT_DIR/site
@@ -96,4 +107,5 @@ class Settings(_Section):
     llm: LLMSettings
     paths: PathSettings = Field(default_factory=PathSettings)
     translate: TranslateSettings = Field(default_factory=TranslateSettings)
+    batch: BatchSettings = Field(default_factory=BatchSettings)
     site: SiteSettings = Field(default_factory=SiteSettings)

@@ -92,19 +92,6 @@ def list_states(cache_dir: Path) -> list[JobState]:
     return sorted(found, key=lambda s: s.created, reverse=True)
 
 
-def split_requests(lines: list[tuple[str, bytes]], max_requests: int, max_bytes: int) -> list[list[tuple[str, bytes]]]:
-    """Requests grouped into batch files within the provider's limits (count and bytes per file)."""
-    parts: list[list[tuple[str, bytes]]] = [[]]
-    size = 0
-    for cid, line in lines:
-        if parts[-1] and (len(parts[-1]) >= max_requests or size + len(line) > max_bytes):
-            parts.append([])
-            size = 0
-        parts[-1].append((cid, line))
-        size += len(line)
-    return [p for p in parts if p]
-
-
 @contextlib.contextmanager
 def _provider_errors(what: str) -> Iterator[None]:
     """SDK exceptions as one-line `LLMError`s naming the Batch API call."""

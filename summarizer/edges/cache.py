@@ -101,3 +101,32 @@ class History:
 
     def close(self) -> None:
         self._cache.close()
+
+
+class PaperStore:
+    """The papers of one long job (a backfill), on disk: memory holds ids, not abstracts.
+
+    Each listing day's ids are stored once that day is fetched whole, so a resumed job fetches
+    only the days it had not finished.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        import diskcache
+
+        self._cache = diskcache.Cache(str(directory), eviction_policy="none")
+
+    def put(self, paper: Paper) -> None:
+        self._cache.set("paper:" + paper.id, paper.model_dump_json())
+
+    def get(self, paper_id: str) -> Paper:
+        return Paper.model_validate_json(self._cache["paper:" + paper_id])
+
+    def set_day(self, day: date, ids: list[str]) -> None:
+        self._cache.set("day:" + day.isoformat(), ids)
+
+    def day(self, day: date) -> list[str] | None:
+        value = self._cache.get("day:" + day.isoformat())
+        return list(value) if isinstance(value, list) else None
+
+    def close(self) -> None:
+        self._cache.close()

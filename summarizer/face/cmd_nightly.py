@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from summarizer.face.argtypes import categories_arg, date_arg
+from summarizer.face.cmd_backfill import add_batch_args, batch_request, describe_batch, uses_batch, with_retry_mode
 from summarizer.face.cmd_site import refresh_site
 from summarizer.face.runner import info, load_config, money, with_signals
 
@@ -38,15 +39,21 @@ def print_report(args: argparse.Namespace, report: Any, written: Path | None) ->
 def cmd_nightly(args: argparse.Namespace) -> int:
     import httpx
 
+    from summarizer.core.errors import ConfigError
     from summarizer.face.config import check_categories
     from summarizer.face.progress import make_progress
     from summarizer.jobs.digest_files import digest_paths
     from summarizer.jobs.nightly import run_nightly
+    from summarizer.jobs.nightly_batch import run_nightly_batch
     from summarizer.jobs.summaries import Services
 
-    settings = load_config(args)
+    settings = with_retry_mode(load_config(args), args)
     if args.categories:
         check_categories(args.categories, key="--categories")
+    batch = uses_batch(args)
+    if batch and args.no_cache:
+        raise ConfigError("--no-cache works in sync mode only", key="--no-cache")
+    request = batch_request(args) if batch else None
     progress = make_progress(args.quiet)
 
     async def job(stop: asyncio.Event) -> Any:
@@ -54,6 +61,8 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         async with httpx.AsyncClient(verify=tls) as arxiv_http:
             services = Services(arxiv_http=arxiv_http, stop=stop, on_progress=progress or (lambda p: None),
                                 ssl_context=tls)
+            if request is not None:
+                return await run_nightly_batch(settings, args.date, services, args.categories, args.limit, request)
             return await run_nightly(settings, args.date, services, args.categories, force=args.no_cache,
                                      limit=args.limit)
 
@@ -63,6 +72,9 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close(getattr(progress, "last", None))
     out = digest_paths(Path(settings.paths.output_dir).expanduser(), date.fromisoformat(report.date))["md"]
+    describe_batch(args, report.batch)
+    if report.batch is not None and report.batch.status in ("submitted", "exported"):
+        return 0
     code = print_report(args, report, out if out.exists() else None)
     refresh_site(args, settings)
     return code
@@ -130,6 +142,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
     nig.add_argument("--categories", type=categories_arg, metavar="CAT,CAT", help="override [arxiv] categories")
     nig.add_argument("--no-cache", action="store_true", help="ask the LLM again for every paper (still caches)")
     nig.add_argument("--limit", type=int, metavar="N", help="try a run on the first N papers of the listing only")
+    add_batch_args(nig)
     nig.set_defaults(func=cmd_nightly)
 
     pap = sub.add_parser("paper", parents=[common, config], help="(re)summarize one paper",

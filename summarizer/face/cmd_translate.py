@@ -110,6 +110,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if state is None:
         raise SummarizerError(f"no batch job {args.job!r} under {cache_dir / 'batch-jobs'}")
     if args.action == "collect":
+        if "rerun" in state.args:  # a summary job: its command writes the digests too
+            raise SummarizerError(f"batch job {state.job_id} holds summaries: collect it by re-running "
+                                  f"`{state.args['rerun']}`")
         return _run_translate_job(args, settings, TranslateJob(**state.args), wait_for_results=True)
 
     async def run(stop: asyncio.Event) -> Any:
@@ -126,7 +129,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.action == "cancel":
         info(args, f"job {state.job_id}: cancelled {len(found)} batch(es)")
         return 0
-    print(f"job {state.job_id}: {state.status}, {len(state.rounds)} round(s), {state.args['fields']} -> "
+    print(f"job {state.job_id}: {state.status}, {len(state.rounds)} round(s), "
+          f"{state.args.get('kind') or state.args.get('fields')} -> "
           f"{state.language}, {state.prompt_tokens + state.completion_tokens} tokens collected")
     for batch in found:
         counts = batch.request_counts

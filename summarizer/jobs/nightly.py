@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,11 @@ async def until_done_or_stopped(tasks: list[asyncio.Task[None]], stop: asyncio.E
             raise task.exception()  # type: ignore[misc]
 
 
+async def _each(papers: list[Paper]) -> AsyncIterator[Paper]:
+    for paper in papers:
+        yield paper
+
+
 class NightlyRun:
     """One run of the nightly job: a producer fetching, workers summarizing, a report."""
 
@@ -89,26 +94,39 @@ class NightlyRun:
         # those without a summary are completed, those not in tonight's listing are kept.
         self.existing = read_records(self.paths["jsonl"]) if self.paths["jsonl"].exists() else []
         self.started = services.clock()
+        self.given: list[Paper] | None = None  # papers already fetched (batch mode, backfill): no listing request
+        # Set in batch mode: papers the batch left without a summary fail with its reason, never asked in sync.
+        self.batch_failures: dict[str, str] | None = None
+        self.on_report: Callable[[Report], None] = lambda report: None  # batch mode adds the batch's cost
 
     def _halted(self) -> bool:
         return self.stop.is_set() or self.progress.usage.stopped is not None
 
-    async def _papers(self) -> None:
+    async def candidates(self) -> AsyncIterator[Paper]:
+        """The run's papers once each: the listing (or the papers given), earlier unfinished ones, the
+        day's records still without a summary; `--limit` applies."""
         seen: set[str] = set()
-        earlier = self.history.earlier(self.day)
-        waiting = self.history.pending() - (earlier or set())
-        listing = self.fetcher.listing(self.day, exclude=earlier, use_rss=self.use_rss)
-        for source in (listing, self.fetcher.by_ids(sorted(waiting)), self._existing_without_summary()):
+        if self.given is not None:
+            sources: tuple[AsyncIterator[Paper], ...] = (_each(self.given), self._existing_without_summary())
+        else:
+            earlier = self.history.earlier(self.day)
+            waiting = self.history.pending() - (earlier or set())
+            listing = self.fetcher.listing(self.day, exclude=earlier, use_rss=self.use_rss)
+            sources = (listing, self.fetcher.by_ids(sorted(waiting)), self._existing_without_summary())
+        for source in sources:
             async for paper in source:
-                if self._halted() or (self.limit is not None and self.progress.fetched >= self.limit):
+                if self._halted() or (self.limit is not None and len(seen) >= self.limit):
                     return
-                if paper.id in seen:
-                    continue
-                seen.add(paper.id)
-                self.fetched_ids.append(paper.id)
-                self.progress.fetched += 1
-                await self.queue.put(paper)
-                self.services.on_progress(self.progress)
+                if paper.id not in seen:
+                    seen.add(paper.id)
+                    yield paper
+
+    async def _papers(self) -> None:
+        async for paper in self.candidates():
+            self.fetched_ids.append(paper.id)
+            self.progress.fetched += 1
+            await self.queue.put(paper)
+            self.services.on_progress(self.progress)
 
     async def _existing_without_summary(self) -> AsyncIterator[Paper]:
         for entry in self.existing:
@@ -147,6 +165,13 @@ class NightlyRun:
             self.report.not_started += 1
             self.unfinished.append(paper.id)
             return None
+        if self.batch_failures is not None:
+            self.unfinished.append(paper.id)
+            self.progress.failed += 1
+            self.report.failed.append(Failure(id=paper.id, title=paper.title,
+                                              reason=self.batch_failures.get(paper.id, "no answer from the batch")))
+            return None
+        reason: str | None
         try:
             return await self.summarizer.fresh(paper)
         except BudgetExceeded:
@@ -183,6 +208,7 @@ class NightlyRun:
             cats = ", ".join(self.categories)
             report.note = (f"arXiv listed no new papers in {cats} for {self.day.isoformat()} (an arXiv holiday, or "
                            "every paper was already digested)")
+        self.on_report(report)
 
     async def run(self) -> tuple[Report, list[str]]:
         tasks = [asyncio.create_task(self.produce())] + [asyncio.create_task(self.work())

@@ -47,9 +47,25 @@ class Failure(BaseModel):
     reason: str
 
 
+class BatchReport(BaseModel):
+    """The Batch API side of a run: what was asked, at which price, and the saving against sync."""
+
+    job_id: str
+    status: str  # done, submitted, incomplete, exported, imported
+    batches: list[str] = Field(default_factory=list)
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None  # at the batch price; None: no known price, or answered elsewhere
+    sync_cost_usd: float | None = None  # the same tokens at the sync price
+    saving_usd: float | None = None
+    files: list[str] = Field(default_factory=list)  # exported batch input files
+
+
 class Report(BaseModel):
     date: str
     model: str
+    mode: str = "sync"
     fetched: int = 0
     summarized: int = 0
     from_cache: int = 0
@@ -71,6 +87,7 @@ class Report(BaseModel):
     arxiv_retries: int = 0
     durations_s: dict[str, float] = Field(default_factory=dict)
     interrupted: bool = False
+    batch: BatchReport | None = None
 
 
 @dataclass

@@ -1,0 +1,216 @@
+"""Summaries at scale through the real CLI against the loopback Batch API: nightly --mode batch,
+--no-wait, a killed waiter, backfill (range and --missing), export then import (issue 12)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from summarizer.core.pricing import Price, cost_usd
+from tests.conftest import FIXTURES, ROOT, process_env
+from tests.fakes import FakeServer, answer_chat, write_nightly_config
+
+KEY = "sk-test-BATCH-0123456789abcdef"
+SAMPLE = FIXTURES / "sample-digest.md"
+DAE = FIXTURES / "dae"
+PRICE = Price(input=0.15, output=0.60)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as s:
+        yield s
+
+
+def write_config(tmp: Path, server: FakeServer, extra: str = "", llm: str = "") -> Path:
+    cfg = write_nightly_config(tmp, server, KEY, extra_llm="timeout_seconds = 5\n" + llm)
+    cfg.write_text(cfg.read_text() + f"""
+[llm.prices."some-model"]
+input = {PRICE.input}
+output = {PRICE.output}
+[batch]
+poll_seconds = 0.05
+{extra}
+""")
+    return cfg
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "summarizer", *args], capture_output=True, text=True,
+                          env=process_env(), cwd=ROOT, timeout=120)
+
+
+def sync_requests(server: FakeServer) -> int:
+    return len(server.state.requests("/chat/completions"))
+
+
+def batches_created(server: FakeServer) -> int:
+    return sum(1 for r in server.state.log if r.path.rstrip("/") == "/v1/batches" and r.body is not None)
+
+
+def test_nightly_batch_is_byte_identical_in_one_batch_at_the_batch_price(tmp_path: Path, server: FakeServer) -> None:
+    cfg = write_config(tmp_path, server)
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+    assert batches_created(server) == 1 and sync_requests(server) == 0
+    report = json.loads((tmp_path / "out" / "2025-12-24.report.json").read_text())
+    batch = report["batch"]
+    assert report["mode"] == "batch" and report["summarized"] == 38 and batch["requests"] == 38
+    expected = cost_usd(PRICE, batch["prompt_tokens"], batch["completion_tokens"], batch=True)
+    assert batch["cost_usd"] == round(expected, 6) and report["cost_usd"] == round(expected, 6)
+    assert batch["saving_usd"] == round(batch["sync_cost_usd"] - batch["cost_usd"], 6) > 0
+    assert "saving" in done.stderr and "at the batch price" in done.stderr
+    # The same command again: everything cached, nothing submitted.
+    again = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
+    assert again.returncode == 0 and batches_created(server) == 1
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+
+
+def test_no_wait_submits_and_the_re_run_collects(tmp_path: Path, server: FakeServer) -> None:
+    cfg = write_config(tmp_path, server)
+    first = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch", "--no-wait")
+    assert first.returncode == 0, first.stderr
+    assert "submitted batch job" in first.stderr and not (tmp_path / "out" / "2025-12-24.md").exists()
+    listed = cli("batch", "list", "--config", str(cfg))
+    assert "summaries of listing 2025-12-24" in listed.stdout
+    second = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
+    assert second.returncode == 0, second.stderr
+    assert batches_created(server) == 1 and sync_requests(server) == 0
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+
+
+def test_killed_while_waiting_then_re_run_creates_no_second_batch(tmp_path: Path, server: FakeServer) -> None:
+    server.state.batch_hold = 10_000  # the batch stays in progress until the test lets it end
+    cfg = write_config(tmp_path, server)
+    proc = subprocess.Popen([sys.executable, "-m", "summarizer", "nightly", "--config", str(cfg), "--date",
+                             "2025-12-24", "--mode", "batch"], cwd=ROOT, env=process_env(), stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 60
+    while not server.state.batch_polls or max(server.state.batch_polls.values()) < 3:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert not (tmp_path / "out" / "2025-12-24.md").exists()
+    server.state.batch_hold = 1
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
+    assert done.returncode == 0, done.stderr
+    assert batches_created(server) == 1 and sync_requests(server) == 0
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+
+
+def test_refused_answers_go_to_a_follow_up_round_with_the_reason(tmp_path: Path, server: FakeServer) -> None:
+    title = "Retrieval Augmented Question Answering: When Should LLMs Admit Ignorance?"
+    recorded = server.state.answers.answers
+    if title not in recorded:  # any recorded paper will do
+        title = next(iter(recorded))
+    english = {k: "The paper studies the question in English only." + k for k in recorded[title]}
+    original = dict(recorded[title])
+    recorded[title] = english
+    cfg = write_config(tmp_path, server)
+    proc = subprocess.Popen([sys.executable, "-m", "summarizer", "nightly", "--config", str(cfg), "--date",
+                             "2025-12-24", "--mode", "batch"], cwd=ROOT, env=process_env(), stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 60
+    while batches_created(server) < 1 or not any(b["status"] == "completed" for b in server.state.batches.values()):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    recorded[title] = original  # the follow-up round gets the good answer
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert batches_created(server) == 2 and sync_requests(server) == 0
+    second = [json.loads(x) for x in server.state.files[server.state.batches["batch_2"]["input_file_id"]]
+              .decode().splitlines()]
+    assert len(second) == 1 and "rejected" in json.dumps(second[0]["body"]["messages"][-1], ensure_ascii=False)
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+
+
+def test_backfill_missing_completes_imported_placeholders_in_one_batch(tmp_path: Path, server: FakeServer) -> None:
+    server.state.synthesize = True
+    cfg = write_config(tmp_path, server)
+    dae = tmp_path / "dae"
+    dae.mkdir()
+    (dae / "2026-05-21_AI_enhanced_Chinese.jsonl").write_bytes((DAE / "2026-05-21_AI_enhanced_Chinese.jsonl")
+                                                               .read_bytes())
+    imported = cli("import-dae", str(dae), "--config", str(cfg))
+    assert imported.returncode == 0, imported.stderr
+    records = [json.loads(x) for x in (tmp_path / "out" / "2026-05-21.jsonl").read_text().splitlines()]
+    missing = [r for r in records if not r.get("AI")]
+    assert len(missing) == 48
+    done = cli("backfill", "--config", str(cfg), "--missing", "--mode", "batch")
+    assert done.returncode == 0, done.stderr
+    assert batches_created(server) == 1 and sync_requests(server) == 0
+    lines = server.state.files[server.state.batches["batch_1"]["input_file_id"]].decode().splitlines()
+    assert sorted(json.loads(x)["custom_id"] for x in lines) == sorted(r["id"] for r in missing)
+    after = [json.loads(x) for x in (tmp_path / "out" / "2026-05-21.jsonl").read_text().splitlines()]
+    assert len(after) == len(records) and all(r.get("AI", {}).get("tldr") for r in after)
+    md = (tmp_path / "out" / "2026-05-21.md").read_text()
+    assert md.count("TL;DR:") == len(records) and "Summary generation failed" not in md
+    again = cli("backfill", "--config", str(cfg), "--missing", "--mode", "batch")
+    assert again.returncode == 0 and batches_created(server) == 1
+
+
+def test_backfill_range_skips_weekends_and_writes_each_listing(tmp_path: Path, server: FakeServer) -> None:
+    server.state.synthesize = True  # the archive's one paper of 2025-12-23 has no recorded answer
+    cfg = write_config(tmp_path, server)
+    done = cli("backfill", "--config", str(cfg), "--from", "2025-12-20", "--to", "2025-12-24", "--mode", "batch")
+    assert done.returncode == 0, done.stderr
+    queries = [r.params.get("search_query", "") for r in server.state.requests("/api/query")]
+    assert not any("20251219" in q and "20251220" in q for q in queries)  # no Saturday listing asked for
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+    assert (tmp_path / "out" / "2025-12-23.md").exists() and not (tmp_path / "out" / "2025-12-20.md").exists()
+    assert batches_created(server) == 1 and sync_requests(server) == 0
+    fetches = len(server.state.requests("/api/query"))
+    again = cli("backfill", "--config", str(cfg), "--from", "2025-12-20", "--to", "2025-12-24", "--mode", "batch")
+    assert again.returncode == 0 and batches_created(server) == 1
+    assert len(server.state.requests("/api/query")) == fetches  # fetched days are kept
+
+
+def test_export_then_answer_offline_then_import_gives_the_batch_digest(tmp_path: Path, server: FakeServer) -> None:
+    cfg = write_config(tmp_path, server)
+    exported = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--export-batch", str(tmp_path / "x"))
+    assert exported.returncode == 0, exported.stderr
+    files = sorted((tmp_path / "x").glob("*.jsonl"))
+    lines = [json.loads(x) for f in files for x in f.read_text().splitlines()]
+    assert len(lines) == 38 and all({"custom_id", "method", "url", "body"} <= set(x) for x in lines)
+    assert all(x["method"] == "POST" and x["url"] == "/v1/chat/completions" for x in lines)
+    assert batches_created(server) == 0 and sync_requests(server) == 0
+    # The stand-in engine: answers each line offline, in OpenAI's batch output format (as vLLM run-batch writes).
+    out = tmp_path / "output.jsonl"
+    rows = []
+    for n, line in enumerate(lines):
+        status, body, _, _ = answer_chat(server.state, line["body"])
+        rows.append(json.dumps({"id": f"vllm-{n}", "custom_id": line["custom_id"],
+                                "response": {"status_code": status, "request_id": f"r{n}", "body": body},
+                                "error": None}, ensure_ascii=False))
+    out.write_text("\n".join(rows) + "\n")
+    imported = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--import-batch-output", str(out))
+    assert imported.returncode == 0, imported.stderr
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+    assert batches_created(server) == 0 and sync_requests(server) == 0
+
+
+def test_a_bad_batch_output_file_is_one_line_and_writes_nothing(tmp_path: Path, server: FakeServer) -> None:
+    cfg = write_config(tmp_path, server)
+    out = tmp_path / "output.jsonl"
+    out.write_text('{"custom_id": "2512.20781", "response": {"status_code": 200, "body": {}}}\nnot json\n')
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--import-batch-output", str(out))
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert f"{out}:2: not a JSON line of a batch output file" in done.stderr
+    assert not (tmp_path / "out" / "2025-12-24.md").exists()
+
+
+def test_the_cap_is_checked_at_the_batch_price_before_submitting(tmp_path: Path, server: FakeServer) -> None:
+    cfg = write_config(tmp_path, server, llm="max_cost_usd = 0.001\n")
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
+    assert done.returncode != 0 and "at the batch price; nothing was submitted" in done.stderr
+    assert batches_created(server) == 0 and not server.state.files
