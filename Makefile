@@ -33,6 +33,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_llm.py
 	$(PY) benchmarks/bench_nightly.py
 	$(PY) benchmarks/bench_translate.py
+	$(PY) benchmarks/bench_backfill.py
+	$(PY) benchmarks/bench_site.py
 
 clean:
 	rm -rf $(VENV) digests .pytest_cache .mypy_cache .ruff_cache

@@ -81,6 +81,11 @@ def test_no_wait_submits_and_the_re_run_collects(tmp_path: Path, server: FakeSer
     assert "submitted batch job" in first.stderr and not (tmp_path / "out" / "2025-12-24.md").exists()
     listed = cli("batch", "list", "--config", str(cfg))
     assert "summaries of listing 2025-12-24" in listed.stdout
+    server.state.batch_hold = 10_000  # still running: --no-wait again only looks and returns
+    looked = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch", "--no-wait")
+    assert looked.returncode == 0 and "submitted batch job" in looked.stderr
+    assert not (tmp_path / "out" / "2025-12-24.md").exists()
+    server.state.batch_hold = 1
     second = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
     assert second.returncode == 0, second.stderr
     assert batches_created(server) == 1 and sync_requests(server) == 0
@@ -214,3 +219,47 @@ def test_the_cap_is_checked_at_the_batch_price_before_submitting(tmp_path: Path,
     done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
     assert done.returncode != 0 and "at the batch price; nothing was submitted" in done.stderr
     assert batches_created(server) == 0 and not server.state.files
+
+
+def test_batches_are_split_within_the_file_limits(tmp_path: Path, server: FakeServer) -> None:
+    cfg = write_config(tmp_path, server, extra="max_requests = 10\n")
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
+    assert done.returncode == 0, done.stderr
+    sizes = [len(server.state.files[b["input_file_id"]].decode().splitlines()) for b in server.state.batches.values()]
+    assert sorted(sizes) == [8, 10, 10, 10]
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+    small = tmp_path / "small"
+    small.mkdir()
+    cfg = write_config(small, server, extra="max_bytes = 20000\n")
+    assert cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--export-batch", str(small / "x")
+               ).returncode == 0
+    files = sorted((small / "x").glob("*.jsonl"))
+    assert len(files) > 1 and all(f.stat().st_size <= 20000 for f in files)
+    assert sum(len(f.read_text().splitlines()) for f in files) == 38
+
+
+def test_an_imported_answer_that_fails_validation_is_asked_again_next_run(tmp_path: Path,
+                                                                         server: FakeServer) -> None:
+    cfg = write_config(tmp_path, server)
+    assert cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--export-batch",
+               str(tmp_path / "x")).returncode == 0
+    lines = [json.loads(x) for f in sorted((tmp_path / "x").glob("*.jsonl")) for x in f.read_text().splitlines()]
+    rows = []
+    for n, line in enumerate(lines):
+        status, body, _, _ = answer_chat(server.state, line["body"])
+        if n == 0:  # an engine elsewhere answered this one in English: the sync rules refuse it
+            english = json.dumps({k: f"An English sentence about part {k} of the work." for k in
+                                  ("motivation", "method", "result", "conclusion", "tldr")})
+            body["choices"][0]["message"]["content"] = english
+        rows.append(json.dumps({"custom_id": line["custom_id"], "response": {"status_code": status, "body": body}},
+                               ensure_ascii=False))
+    out = tmp_path / "output.jsonl"
+    out.write_text("\n".join(rows) + "\n")
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--import-batch-output", str(out))
+    assert done.returncode == 3 and lines[0]["custom_id"] in done.stderr, done.stderr
+    assert (tmp_path / "out" / "2025-12-24.md").read_text().count("TL;DR:") == 37
+    again = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
+    assert again.returncode == 0, again.stderr
+    asked = server.state.files[server.state.batches["batch_1"]["input_file_id"]].decode().splitlines()
+    assert [json.loads(x)["custom_id"] for x in asked] == [lines[0]["custom_id"]]
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()

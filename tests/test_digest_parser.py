@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from summarizer.core.digest_parser import decode_digest, parse_digest
@@ -27,6 +27,8 @@ def test_fields_of_the_sample(sample_text: str) -> None:
 @given(st.data())
 def test_every_truncation_is_refused(sample_text: str, data: st.DataObject) -> None:
     cut = data.draw(st.integers(min_value=1, max_value=len(sample_text) - 1))
+    # Cut right after the contents heading, what is left is the empty digest: a whole document.
+    assume(sample_text[:cut] != render_digest([]))
     with pytest.raises(DigestFormatError):
         parse_digest(sample_text[:cut])
 

@@ -89,7 +89,7 @@ class BatchSettings(_Section):
     poll_seconds: float = Field(30.0, gt=0)
     max_requests: int = Field(50_000, ge=1, le=50_000)  # per batch file: the provider's limit
     # Per batch file; the provider allows 200 MB, but each file is held in memory while uploading.
-    max_bytes: int = Field(50_000_000, ge=1024, le=200_000_000)
+    max_bytes: int = Field(20_000_000, ge=1024, le=200_000_000)
     max_retries: int = Field(2, ge=0)  # follow-up batches for failed or refused answers
     retry_mode: Literal["batch", "sync"] = "batch"  # how answers refused in a batch are asked again
 

@@ -9,10 +9,12 @@ being submitted, and paid for, twice.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
+import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -150,63 +152,78 @@ class BatchAPI:
         return bytes(resp.content)
 
 
-async def submit(api: BatchAPI, cache_dir: Path, state: JobState, part: Part, lines: list[bytes]) -> None:
-    """Upload and create one part, saving the state after each step; resumes a half-done submit."""
+async def submit(api: BatchAPI, cache_dir: Path, state: JobState, part: Part, lines: Iterable[bytes]) -> None:
+    """Upload and create one part, saving the state after each step; resumes a half-done submit.
+
+    `lines` are spooled to a temporary file and read back once for the upload, so a 50 MB part
+    costs one copy in memory, not a list of lines and their join besides.
+    """
     if part.batch_id:
         return
     existing = await api.find(state.job_id, part.number, state.created)
     if existing is None:
         if part.file_id is None:
-            part.file_id = await api.upload(f"{state.job_id}-{part.number}.jsonl", b"".join(lines))
+            with tempfile.TemporaryFile(dir=jobs_dir(cache_dir)) as spool:
+                for line in lines:
+                    spool.write(line)
+                spool.seek(0)
+                data = spool.read()
+            part.file_id = await api.upload(f"{state.job_id}-{part.number}.jsonl", data)
+            del data
             save_state(cache_dir, state)
         existing = await api.create(part.file_id, state.job_id, part.number)
     part.batch_id, part.status = existing.id, existing.status
     save_state(cache_dir, state)
 
 
+async def poll(api: BatchAPI, cache_dir: Path, state: JobState, parts: list[Part],
+               on_status: Callable[[list[Any]], None] = lambda batches: None) -> bool:
+    """One look at every unfinished part, saving what changed; True when all of them are terminal."""
+    batches = []
+    for part in parts:
+        if part.batch_id is None or part.status in TERMINAL:
+            continue
+        batch = await api.retrieve(part.batch_id)
+        batches.append(batch)
+        if batch.status != part.status or batch.output_file_id != part.output_file_id:
+            part.status = batch.status
+            part.output_file_id, part.error_file_id = batch.output_file_id, batch.error_file_id
+            save_state(cache_dir, state)
+    on_status(batches)
+    return all(p.status in TERMINAL for p in parts)
+
+
 async def wait(api: BatchAPI, cache_dir: Path, state: JobState, parts: list[Part], sleep: Sleep,
                poll_seconds: float, on_status: Callable[[list[Any]], None] = lambda batches: None,
                stop: Any = None) -> None:
-    """Poll until every part is terminal, saving what changed; a set `stop` event ends the wait early."""
+    """Poll until every part is terminal; a set `stop` event ends the wait early."""
     while True:
         if stop is not None and stop.is_set():
             raise Interrupted(f"stopped waiting for batch job {state.job_id}; it keeps running at the provider: "
                               "re-run the same command (or `summarizer batch collect`) to collect it")
-        batches = []
-        for part in parts:
-            if part.batch_id is None or part.status in TERMINAL:
-                continue
-            batch = await api.retrieve(part.batch_id)
-            batches.append(batch)
-            if batch.status != part.status or batch.output_file_id != part.output_file_id:
-                part.status = batch.status
-                part.output_file_id, part.error_file_id = batch.output_file_id, batch.error_file_id
-                save_state(cache_dir, state)
-        on_status(batches)
-        if all(p.status in TERMINAL for p in parts):
+        if await poll(api, cache_dir, state, parts, on_status):
             return
         await sleep(poll_seconds)
 
 
 def _lines(data: bytes) -> Iterator[dict[str, Any]]:
-    for line in data.decode("utf-8").splitlines():
+    for line in io.BytesIO(data):
         if line.strip():
             yield json.loads(line)
 
 
-async def results(api: BatchAPI, part: Part) -> dict[str, tuple[int, dict[str, Any]]]:
-    """custom_id -> (HTTP status, body) for every request the batch answered (output and error files)."""
-    found: dict[str, tuple[int, dict[str, Any]]] = {}
+async def results(api: BatchAPI, part: Part) -> AsyncIterator[tuple[str, int, dict[str, Any]]]:
+    """(custom_id, HTTP status, body) of every request the batch answered (output and error files),
+    one line at a time: a part's answers are never all parsed at once."""
     for file_id in (part.output_file_id, part.error_file_id):
         if not file_id:
             continue
         for item in _lines(await api.content(file_id)):
             response = item.get("response") or {}
             if item.get("error") and not response:
-                found[item["custom_id"]] = (0, {"error": item["error"]})
+                yield item["custom_id"], 0, {"error": item["error"]}
             else:
-                found[item["custom_id"]] = (int(response.get("status_code", 0)), response.get("body") or {})
-    return found
+                yield item["custom_id"], int(response.get("status_code", 0)), response.get("body") or {}
 
 
 async def cancel_job(api: BatchAPI, cache_dir: Path, state: JobState) -> list[str]:

@@ -23,7 +23,7 @@ from summarizer.core.completions import classify_error, provider_code, provider_
 from summarizer.core.errors import AuthError, BudgetExceeded, QuotaExhausted, RecordsError
 from summarizer.core.prompts import with_string_pattern
 from summarizer.core.validate import AnswerInvalid
-from summarizer.edges.batch import BatchAPI, JobState, Part, Round, results, save_state, submit, wait
+from summarizer.edges.batch import BatchAPI, JobState, Part, Round, poll, results, save_state, submit, wait
 from summarizer.edges.engine import SummaryEngine, reask_messages
 from summarizer.edges.store import atomic_write_text
 
@@ -187,10 +187,14 @@ class BatchRunner:
         return False
 
     async def _collect(self, api: BatchAPI, work: BatchWork, state: JobState, rnd: Round, part: Part) -> None:
-        answers = await results(api, part)
+        waiting = set(part.custom_ids)
+        async for cid, status, body in results(api, part):
+            if cid in waiting:
+                waiting.discard(cid)
+                self.take(work, rnd, state, cid, status, body)
         for cid in part.custom_ids:
-            status, body = answers.get(cid, (0, {"error": {"message": f"no answer (batch {part.status})"}}))
-            self.take(work, rnd, state, cid, status, body)
+            if cid in waiting:
+                rnd.failures[cid] = ["", f"no answer (batch {part.status})", ""]
         part.collected = True
         save_state(self.cache_dir, state)
 
@@ -220,8 +224,9 @@ class BatchRunner:
                 save_state(self.cache_dir, state)  # before anything is submitted
             for part in rnd.parts:
                 if not part.batch_id:
-                    await submit(api, self.cache_dir, state, part, [self.line(work, c, rnd) for c in part.custom_ids])
-            if not wait_for_results:
+                    await submit(api, self.cache_dir, state, part, (self.line(work, c, rnd) for c in part.custom_ids))
+            # --no-wait: a re-run collects at once when the batches are done, and otherwise returns.
+            if not wait_for_results and not await poll(api, self.cache_dir, state, rnd.parts, self.on_status):
                 return BatchOutcome("submitted", {}, state, self.accepted)
             await wait(api, self.cache_dir, state, rnd.parts, self.sleep, self.limits.poll_seconds, self.on_status,
                        self.stop)
