@@ -136,3 +136,15 @@ def test_doctor_checks_everything_and_names_the_fix(tmp_path: Path, server: Fake
     server.state.api_key = "sk-another"
     done = cli("doctor", "--config", str(cfg))
     assert done.returncode == 1 and "✗ endpoint: the provider refused the API key" in done.stdout.decode()
+
+
+def test_under_umask_022_every_output_file_is_0644(tmp_path: Path, server: FakeServer) -> None:
+    cfg = write_nightly_config(tmp_path, server, KEY)
+    done = subprocess.run([sys.executable, "-m", "summarizer", "nightly", "--config", str(cfg), "--date",
+                           "2025-12-24"], capture_output=True, env=process_env(), cwd=ROOT, timeout=120,
+                          preexec_fn=lambda: __import__("os").umask(0o022))
+    assert done.returncode == 0, err(done)
+    files = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert len(files) > 10  # the digest, its records, page and report, and the site
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o644"}, [
+        (str(p), oct(p.stat().st_mode & 0o777)) for p in files if p.stat().st_mode & 0o777 != 0o644]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,13 @@ from summarizer.core.models import Entry
 from summarizer.core.pricing import Price
 from summarizer.core.prompts import PromptSet
 from summarizer.core.settings import LLMSettings
+from summarizer.demo.replay import chat_completion
 from summarizer.edges.cache import SummaryCache, summary_key
 from summarizer.edges.engine import SummaryEngine
 from summarizer.edges.llm import ChatClient
 from summarizer.edges.resources import load_prompts
 from summarizer.edges.retry import server_wait
-from tests.fakes import FakeServer, Sleeps
+from tests.fakes import Canned, FakeServer, Sleeps
 
 KEY = "sk-test-0123456789-SECRET"
 FAULTS = ["429", "500", "timeout", "half_json", "english", "length", "empty", "fenced", "no_usage"]
@@ -197,3 +199,27 @@ def test_the_target_language_is_the_last_line_of_every_request(server: FakeServe
     user = engine(server, Sleeps(), language=language).messages(paper)[-1]["content"]
     assert user.splitlines()[-1] == target.instruction and target_ratio(target.instruction, target) >= 0.5
     assert paper.title in user and paper.abstract in user
+
+
+def test_a_field_that_repeats_another_is_asked_for_on_its_own(server: FakeServer,
+                                                              sample_entries: list[Entry]) -> None:
+    # Seen with Qwen2.5-Coder-1.5B (issue 9): asked for all five fields again, it copied the same pair again.
+    entry = sample_entries[3]
+    assert entry.summary is not None
+    copied = {**entry.summary.model_dump(), "method": entry.summary.motivation}
+
+    def answer(body: dict[str, Any], recorded: str) -> dict[str, Any]:
+        return chat_completion(body, json.dumps(copied, ensure_ascii=False))
+
+    server.state.llm_canned[entry.paper.title] = [Canned(200, answer)]
+    eng = engine(server, Sleeps())
+    assert summarize_all(eng, [entry]) == [entry.summary]
+    requests = server.state.requests("chat")
+    assert len(requests) == 2
+    second = requests[1].body
+    assert second is not None
+    assert "Write the field 'method' again" in second["messages"][-1]["content"]
+    assert entry.summary.motivation in second["messages"][-1]["content"]  # the text it must not repeat
+    schema = second["response_format"]["json_schema"]["schema"]
+    assert list(schema["properties"]) == ["method"]
+    assert eng.client.usage.reasks == {"duplicate_fields": 1} and eng.client.usage.first_accepted == 0

@@ -6,7 +6,6 @@ it. The client and the engine are the production ones; only the answers are cann
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ from summarizer.edges.engine import SummaryEngine
 from summarizer.edges.llm import ChatClient
 from summarizer.edges.resources import load_prompts
 from tests.fakes import Canned, FakeServer, Sleeps
+from tests.test_llm import summarize_all
 
 KEY = "sk-providers-test-SECRET"
 
@@ -37,19 +37,7 @@ def engine(server: FakeServer, sleeps: Sleeps | None = None, **overrides: Any) -
 
 
 def run_all(eng: SummaryEngine, entries: list[Entry], concurrency: int = 4) -> list[Any]:
-    async def go() -> list[Any]:
-        gate = asyncio.Semaphore(concurrency)
-
-        async def one(entry: Entry) -> Any:
-            async with gate:
-                try:
-                    return (await eng.summarize(entry.paper)).value
-                except Exception as exc:  # collected for the assertions
-                    return exc
-
-        return list(await asyncio.gather(*(one(e) for e in entries)))
-
-    return asyncio.run(go())
+    return summarize_all(eng, entries, concurrency)
 
 
 def completion(message: dict[str, Any], finish_reason: str = "stop") -> dict[str, Any]:

@@ -31,10 +31,14 @@ class AnswerInvalid(ValueError):
     `fresh` added as a note, instead of as a correction of the refused answer.
     """
 
-    def __init__(self, message: str, kind: str = "invalid", fresh: str | None = None) -> None:
+    def __init__(self, message: str, kind: str = "invalid", fresh: str | None = None,
+                 rewrite: tuple[str, str, dict[str, str]] | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.fresh = fresh
+        # (field to write again, the field it repeated, every field as parsed): one field can be
+        # asked for on its own and put back, instead of asking for all five again.
+        self.rewrite = rewrite
 
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
@@ -151,7 +155,8 @@ def check_distinct(fields: dict[str, str], threshold: float = DUPLICATE_RATIO) -
             purpose = FIELD_PURPOSE.get(b, b)
             raise AnswerInvalid(f"the fields '{a}' and '{b}' say the same thing; rewrite '{b}' so that it says only "
                                 f"{purpose}, in words that do not repeat '{a}'", "duplicate_fields",
-                                fresh=f"Note: '{b}' must say only {purpose}; it must not repeat '{a}'.")
+                                fresh=f"Note: '{b}' must say only {purpose}; it must not repeat '{a}'.",
+                                rewrite=(b, a, dict(fields)))
 
 
 def check_not_template(fields: dict[str, str], template: str) -> None:

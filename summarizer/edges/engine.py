@@ -11,6 +11,7 @@ Each re-ask is logged with its reason (`-v`) and counted by reason for the run r
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from summarizer.core.languages import Language, resolve_language
 from summarizer.core.models import Paper, Summary
 from summarizer.core.prompts import PromptSet, with_string_pattern
 from summarizer.core.settings import StructuredMode
-from summarizer.core.validate import AnswerInvalid, validate_answer
+from summarizer.core.validate import FIELD_PURPOSE, AnswerInvalid, extract_json_object, validate_answer
 from summarizer.edges.llm import MODES, ChatClient, ModeRejected
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,10 @@ class SummaryEngine:
                     answer.value = check(done.text)
                 except AnswerInvalid as exc:
                     self._refused(paper_id, answer.attempts, exc.kind, str(exc), answer)
+                    if exc.rewrite and answer.attempts < self.settings.max_attempts:
+                        fixed = await self._rewrite_field(original, exc.rewrite, check, max_tokens, paper_id, answer)
+                        if fixed:
+                            return answer
                     if exc.fresh:  # a new sample, not a correction anchored to the refused answer
                         messages = original + [{"role": "user", "content": exc.fresh}]
                     else:
@@ -144,6 +149,42 @@ class SummaryEngine:
                 return answer
         raise AnswerRejected(f"no valid answer after {answer.attempts} attempts: {answer.reasons[-1]}",
                              paper_id=paper_id, reasons=answer.reasons)
+
+    async def _rewrite_field(self, original: list[dict[str, Any]], rewrite: tuple[str, str, dict[str, str]],
+                             check: Callable[[str | None], Any], max_tokens: int, paper_id: str | None,
+                             answer: Answer) -> bool:
+        """Ask for the one field that repeated another, put it back, check the whole answer again.
+
+        A small model asked for all five fields again tends to copy the same pair again; asked for
+        the one field, with the text it must not repeat, it writes something new. One request.
+        """
+        name, other, fields = rewrite
+        purpose = FIELD_PURPOSE.get(name, name)
+        note = (f"Write the field '{name}' again, on its own: {purpose}. It must not repeat or paraphrase "
+                f"this text of '{other}': {fields[other]}\nWrite it in {self.language.name}. Answer with a JSON "
+                f"object with the single key '{name}'.")
+        schema = {"type": "object", "properties": {name: {"type": "string"}}, "required": [name],
+                  "additionalProperties": False}
+        mode = self.ladder.mode
+        if mode == "json_schema" and self.ladder.pattern:
+            schema = with_string_pattern(schema, self.ladder.pattern)
+        try:
+            done = await self.client.create(original + [{"role": "user", "content": note}], schema, mode, max_tokens,
+                                            paper_id)
+        except ModeRejected:  # a provider that refuses this mode for the small schema: ask for all five instead
+            return False
+        answer.attempts += 1
+        answer.prompt_tokens += done.prompt_tokens or 0
+        answer.completion_tokens += done.completion_tokens or 0
+        try:
+            value = extract_json_object(done.text)
+            if not isinstance(value, dict) or not isinstance(value.get(name), str) or not value[name].strip():
+                raise AnswerInvalid(f"the answer must be a JSON object with the key '{name}'", "schema")
+            answer.value = check(json.dumps({**fields, name: value[name]}, ensure_ascii=False))
+        except AnswerInvalid as exc:
+            self._refused(paper_id, answer.attempts, exc.kind, str(exc), answer)
+            return False
+        return True
 
     def messages(self, paper: Paper) -> list[dict[str, str]]:
         lang = self.language

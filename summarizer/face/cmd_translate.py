@@ -5,24 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from summarizer.core.errors import SummarizerError
 from summarizer.core.settings import Settings
 from summarizer.face.argtypes import date_arg
+from summarizer.face.cmd_backfill import batch_status_printer
 from summarizer.face.runner import info, load_config, money, with_signals
-
-
-def _batch_status_printer(args: argparse.Namespace) -> Callable[[list[Any]], None]:
-    def show(batches: list[Any]) -> None:
-        for b in batches:
-            counts = b.request_counts
-            done = f" {counts.completed + counts.failed}/{counts.total}" if counts else ""
-            info(args, f"batch {b.id}: {b.status}{done}")
-
-    return show
 
 
 def _finish_translate(args: argparse.Namespace, result: Any) -> int:
@@ -47,7 +37,7 @@ def _run_translate_job(args: argparse.Namespace, settings: Settings, job: Any, w
 
     async def run(stop: asyncio.Event) -> Any:
         return await run_translate(settings, job, wait_for_results=wait_for_results, stop=stop,
-                                   on_status=_batch_status_printer(args))
+                                   on_status=batch_status_printer(args, every=0.0))
 
     return _finish_translate(args, asyncio.run(with_signals(run)))
 
