@@ -263,3 +263,19 @@ def test_an_imported_answer_that_fails_validation_is_asked_again_next_run(tmp_pa
     asked = server.state.files[server.state.batches["batch_1"]["input_file_id"]].decode().splitlines()
     assert [json.loads(x)["custom_id"] for x in asked] == [lines[0]["custom_id"]]
     assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+
+
+def test_retry_mode_sync_finishes_refused_answers_synchronously(tmp_path: Path, server: FakeServer) -> None:
+    title = next(iter(server.state.answers.answers))
+    server.state.llm_faults[title] = ["english"]  # the batch's answer for this paper is in English
+    cfg = write_config(tmp_path, server)
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch", "--retry-mode", "sync")
+    assert done.returncode == 0, done.stderr
+    assert batches_created(server) == 1 and sync_requests(server) == 1
+    [asked] = [r.body for r in server.state.requests("/chat/completions")]
+    assert asked is not None and title in json.dumps(asked, ensure_ascii=False)
+    report = json.loads((tmp_path / "out" / "2025-12-24.report.json").read_text())
+    batch = report["batch"]
+    sync_cost = round(report["cost_usd"] - batch["cost_usd"], 6)
+    assert sync_cost > 0  # the one sync request, at the sync price, beside the batch at its own
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
