@@ -279,3 +279,23 @@ def test_retry_mode_sync_finishes_refused_answers_synchronously(tmp_path: Path, 
     sync_cost = round(report["cost_usd"] - batch["cost_usd"], 6)
     assert sync_cost > 0  # the one sync request, at the sync price, beside the batch at its own
     assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+
+
+def test_backfill_in_sync_mode_writes_the_same_digest(tmp_path: Path, server: FakeServer) -> None:
+    server.state.synthesize = True
+    cfg = write_config(tmp_path, server)
+    done = cli("backfill", "--config", str(cfg), "--from", "2025-12-23", "--to", "2025-12-24")
+    assert done.returncode == 0, done.stderr
+    assert batches_created(server) == 0 and sync_requests(server) == 39
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+    assert cli("backfill", "--config", str(cfg), "--from", "2025-12-23", "--to", "2025-12-24").returncode == 0
+    assert sync_requests(server) == 39  # all cached: nothing paid twice
+
+
+def test_backfill_needs_a_range_or_missing(tmp_path: Path, server: FakeServer) -> None:
+    cfg = write_config(tmp_path, server)
+    for args in ([], ["--from", "2025-12-23"], ["--missing", "--from", "2025-12-23", "--to", "2025-12-24"],
+                 ["--from", "2025-12-24", "--to", "2025-12-20"]):
+        done = cli("backfill", "--config", str(cfg), *args)
+        assert done.returncode == 1 and done.stderr.count("\n") == 1, (args, done.stderr)
+    assert server.state.log == []
