@@ -27,6 +27,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -100,6 +102,18 @@ def start_server(days: list[date], per_day: int, hold: int) -> FakeServer:
     return FakeServer(state).__enter__()
 
 
+@contextmanager
+def fakes(n_days: int, per_day: int, hold: int) -> Iterator[tuple[list[date], FakeServer, Path, Path]]:
+    """The listing days, the loopback fakes serving them, a temporary folder and a config pointing at both."""
+    days = weekdays(FIRST, n_days)
+    server = start_server(days, per_day, hold)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield days, server, Path(tmp), write_config(Path(tmp), server)
+    finally:
+        server.__exit__()
+
+
 def write_config(tmp: Path, server: FakeServer) -> Path:
     cfg = tmp / "config.toml"
     cfg.write_text(f"""
@@ -142,75 +156,57 @@ def submitted_ids(server: FakeServer, round_zero_only: bool = True) -> Counter[s
 
 
 def full_run(n_days: int, per_day: int) -> dict[str, Any]:
-    days = weekdays(FIRST, n_days)
-    server = start_server(days, per_day, hold=2)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            cfg = write_config(Path(tmp), server)
-            started = time.monotonic()
-            done = subprocess.run(backfill(cfg, days), cwd=ROOT, capture_output=True, text=True)
-            wall = time.monotonic() - started
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            written = len(list((Path(tmp) / "out").glob("????-??-??.md")))
-            ids = submitted_ids(server)
-            return {"exit": done.returncode, "days": len(days), "papers": n_days * per_day,
-                    "digests_written": written, "batches": len(server.state.batches), "requests": sum(ids.values()),
-                    "wall_s": round(wall, 1), "peak_rss_mib": round(peak, 1),
-                    "stderr": done.stderr.strip().splitlines()[-3:]}
-    finally:
-        server.__exit__()
+    with fakes(n_days, per_day, hold=2) as (days, server, tmp, cfg):
+        started = time.monotonic()
+        done = subprocess.run(backfill(cfg, days), cwd=ROOT, capture_output=True, text=True)
+        wall = time.monotonic() - started
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        written = len(list((tmp / "out").glob("????-??-??.md")))
+        ids = submitted_ids(server)
+        return {"exit": done.returncode, "days": len(days), "papers": n_days * per_day,
+                "digests_written": written, "batches": len(server.state.batches), "requests": sum(ids.values()),
+                "wall_s": round(wall, 1), "peak_rss_mib": round(peak, 1),
+                "stderr": done.stderr.strip().splitlines()[-3:]}
 
 
 def resumed_run(n_days: int, per_day: int) -> dict[str, Any]:
-    days = weekdays(FIRST, n_days)
-    server = start_server(days, per_day, hold=5)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            cfg = write_config(Path(tmp), server)
-            # Small files: the job has several batches, and the kill lands between two of them.
-            per_file = max(1, n_days * per_day // 4)
-            cfg.write_text(cfg.read_text().replace("[batch]\n", f"[batch]\nmax_requests = {per_file}\n"))
-            proc = subprocess.Popen(backfill(cfg, days), cwd=ROOT, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
-            while not server.state.batches and proc.poll() is None:
-                time.sleep(0.01)
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            before = len(server.state.batches)
-            done = subprocess.run(backfill(cfg, days), cwd=ROOT, capture_output=True, text=True)
-            ids = submitted_ids(server)
-            written = len(list((Path(tmp) / "out").glob("????-??-??.md")))
-            return {"exit": done.returncode, "batches_before_kill": before, "batches": len(server.state.batches),
-                    "requests": sum(ids.values()), "unique": len(ids),
-                    "duplicates": sum(c - 1 for c in ids.values()), "digests_written": written}
-    finally:
-        server.__exit__()
+    with fakes(n_days, per_day, hold=5) as (days, server, tmp, cfg):
+        # Small files: the job has several batches, and the kill lands between two of them.
+        per_file = max(1, n_days * per_day // 4)
+        cfg.write_text(cfg.read_text().replace("[batch]\n", f"[batch]\nmax_requests = {per_file}\n"))
+        proc = subprocess.Popen(backfill(cfg, days), cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        while not server.state.batches and proc.poll() is None:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        before = len(server.state.batches)
+        done = subprocess.run(backfill(cfg, days), cwd=ROOT, capture_output=True, text=True)
+        ids = submitted_ids(server)
+        written = len(list((tmp / "out").glob("????-??-??.md")))
+        return {"exit": done.returncode, "batches_before_kill": before, "batches": len(server.state.batches),
+                "requests": sum(ids.values()), "unique": len(ids),
+                "duplicates": sum(c - 1 for c in ids.values()), "digests_written": written}
 
 
 def export_run(n_days: int, per_day: int) -> dict[str, Any]:
-    days = weekdays(FIRST, n_days)
-    server = start_server(days, per_day, hold=1)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            cfg = write_config(Path(tmp), server)
-            out = Path(tmp) / "export"
-            done = subprocess.run(backfill(cfg, days, "--export-batch", str(out)), cwd=ROOT, capture_output=True,
-                                  text=True)
-            bad, lines, ids = 0, 0, set()
-            for path in sorted(out.glob("*.jsonl")):
-                for raw in path.read_text(encoding="utf-8").splitlines():
-                    item = json.loads(raw)
-                    lines += 1
-                    ids.add(item.get("custom_id"))
-                    body = item.get("body") or {}
-                    if not ({"custom_id", "method", "url", "body"} <= set(item) and item["method"] == "POST"
-                            and item["url"] == "/v1/chat/completions" and body.get("model") and body.get("messages")):
-                        bad += 1
-            return {"exit": done.returncode, "files": len(list(out.glob("*.jsonl"))), "lines": lines,
-                    "unique_ids": len(ids), "invalid_lines": bad, "papers": n_days * per_day,
-                    "batches_created": len(server.state.batches)}
-    finally:
-        server.__exit__()
+    with fakes(n_days, per_day, hold=1) as (days, server, tmp, cfg):
+        out = tmp / "export"
+        done = subprocess.run(backfill(cfg, days, "--export-batch", str(out)), cwd=ROOT, capture_output=True,
+                              text=True)
+        bad, lines, ids = 0, 0, set()
+        for path in sorted(out.glob("*.jsonl")):
+            for raw in path.read_text(encoding="utf-8").splitlines():
+                item = json.loads(raw)
+                lines += 1
+                ids.add(item.get("custom_id"))
+                body = item.get("body") or {}
+                if not ({"custom_id", "method", "url", "body"} <= set(item) and item["method"] == "POST"
+                        and item["url"] == "/v1/chat/completions" and body.get("model") and body.get("messages")):
+                    bad += 1
+        return {"exit": done.returncode, "files": len(list(out.glob("*.jsonl"))), "lines": lines,
+                "unique_ids": len(ids), "invalid_lines": bad, "papers": n_days * per_day,
+                "batches_created": len(server.state.batches)}
 
 
 def main() -> None:
