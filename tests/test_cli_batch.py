@@ -295,7 +295,7 @@ def test_backfill_in_sync_mode_writes_the_same_digest(tmp_path: Path, server: Fa
 def test_backfill_needs_a_range_or_missing(tmp_path: Path, server: FakeServer) -> None:
     cfg = write_config(tmp_path, server)
     for args in ([], ["--from", "2025-12-23"], ["--missing", "--from", "2025-12-23", "--to", "2025-12-24"],
-                 ["--from", "2025-12-24", "--to", "2025-12-20"]):
+                 ["--from", "2025-12-24", "--to", "2025-12-20"], ["--missing", "--no-wait"]):
         done = cli("backfill", "--config", str(cfg), *args)
         assert done.returncode == 1 and done.stderr.count("\n") == 1, (args, done.stderr)
     assert server.state.log == []

@@ -32,11 +32,10 @@ def add_batch_args(parser: argparse.ArgumentParser) -> None:
 
 
 def batch_request(args: argparse.Namespace) -> Any:
+    from summarizer.core.errors import ConfigError
     from summarizer.jobs.summary_batch import BatchRequest
 
     if args.export_batch is not None and args.import_batch_output is not None:
-        from summarizer.core.errors import ConfigError
-
         raise ConfigError("--export-batch and --import-batch-output go in two separate runs", key="--export-batch")
     return BatchRequest(wait=not args.no_wait, export_dir=args.export_batch, import_files=args.import_batch_output,
                         on_status=batch_status_printer(args))
@@ -49,7 +48,13 @@ def with_retry_mode(settings: Any, args: argparse.Namespace) -> Any:
 
 
 def uses_batch(args: argparse.Namespace) -> bool:
-    return bool(args.mode == "batch" or args.export_batch is not None or args.import_batch_output is not None)
+    """Whether the run goes through the batch engine; --no-wait and --retry-mode mean nothing without it."""
+    batch = bool(args.mode == "batch" or args.export_batch is not None or args.import_batch_output is not None)
+    if not batch and (args.no_wait or args.retry_mode):
+        from summarizer.core.errors import ConfigError
+
+        raise ConfigError("--no-wait and --retry-mode go with --mode batch", key="--mode")
+    return batch
 
 
 def batch_status_printer(args: argparse.Namespace, every: float = 30.0) -> Callable[[list[Any]], None]:
@@ -99,6 +104,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         raise ConfigError("backfill takes --from D1 --to D2, or --missing", key="--from")
     if not args.missing and (args.start is None or args.end is None):
         raise ConfigError("backfill needs both --from and --to", key="--from")
+    mode = "batch" if uses_batch(args) else "sync"
+    request = batch_request(args)
     settings = with_retry_mode(load_config(args), args)
     if args.categories:
         check_categories(args.categories, key="--categories")
@@ -119,8 +126,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         async with httpx.AsyncClient(verify=tls) as arxiv_http:
             services = Services(arxiv_http=arxiv_http, stop=stop, ssl_context=tls)
             return await run_backfill(settings, services, start=args.start, end=args.end, missing=args.missing,
-                                      mode="batch" if uses_batch(args) else "sync", categories=args.categories,
-                                      request=batch_request(args), on_status=on_status)
+                                      mode=mode, categories=args.categories, request=request,
+                                      on_status=on_status)
 
     result = asyncio.run(with_signals(job))
     describe_batch(args, result.batch)
