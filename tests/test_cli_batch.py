@@ -72,6 +72,8 @@ def test_nightly_batch_is_byte_identical_in_one_batch_at_the_batch_price(tmp_pat
     again = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
     assert again.returncode == 0 and batches_created(server) == 1
     assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+    report = json.loads((tmp_path / "out" / "2025-12-24.report.json").read_text())
+    assert report["cost_usd"] == 0 and report["batch"]["requests"] == 0  # nothing paid twice, nothing charged twice
 
 
 def test_no_wait_submits_and_the_re_run_collects(tmp_path: Path, server: FakeServer) -> None:
@@ -299,3 +301,15 @@ def test_backfill_needs_a_range_or_missing(tmp_path: Path, server: FakeServer) -
         done = cli("backfill", "--config", str(cfg), *args)
         assert done.returncode == 1 and done.stderr.count("\n") == 1, (args, done.stderr)
     assert server.state.log == []
+
+
+def test_a_job_that_ended_incomplete_tries_again_on_the_next_run(tmp_path: Path, server: FakeServer) -> None:
+    title = next(iter(server.state.answers.answers))
+    server.state.always_fail.add(title)
+    cfg = write_config(tmp_path, server, extra="max_retries = 1\n")
+    first = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
+    assert first.returncode == 3 and batches_created(server) == 2, first.stderr  # the round and one follow-up
+    server.state.always_fail.clear()
+    again = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
+    assert again.returncode == 0 and batches_created(server) == 3, again.stderr
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()

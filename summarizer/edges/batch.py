@@ -61,6 +61,9 @@ class JobState(BaseModel):
     language: str
     rounds: list[Round] = Field(default_factory=list)
     status: str = "running"
+    # The first round of the current run of the job: a job that ended (done, or incomplete after
+    # its follow-up rounds) and is run again later gets its follow-up rounds afresh.
+    first_round: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
 

@@ -57,6 +57,9 @@ class BatchOutcome:
     failures: dict[str, str] = field(default_factory=dict)  # custom id -> why it has no answer
     state: JobState | None = None
     accepted: int = 0  # answers validated and stored by this call
+    answered: int = 0  # answers collected by this call (each one a paid request)
+    prompt_tokens: int = 0  # ... and their tokens: what this call's report is charged
+    completion_tokens: int = 0
 
 
 def error_text(status: int, body: dict[str, Any]) -> str:
@@ -71,7 +74,7 @@ class BatchRunner:
                  on_status: Callable[[list[Any]], None] = lambda batches: None, stop: Any = None) -> None:
         self.engine, self.cache_dir, self.limits = engine, cache_dir, limits
         self.sleep, self.on_status, self.stop = sleep, on_status, stop
-        self.accepted = 0
+        self.accepted = self.answered = self.prompt_tokens = self.completion_tokens = 0
 
     # -- request lines -------------------------------------------------------------------------
 
@@ -165,6 +168,9 @@ class BatchRunner:
                   "completion_tokens": int(usage.get("completion_tokens") or 0)}
         state.prompt_tokens += tokens["prompt_tokens"]
         state.completion_tokens += tokens["completion_tokens"]
+        self.answered += 1
+        self.prompt_tokens += tokens["prompt_tokens"]
+        self.completion_tokens += tokens["completion_tokens"]
         try:
             done = read_completion(body)
         except Exception:  # a line that is no chat completion is that request's failure
@@ -200,23 +206,32 @@ class BatchRunner:
 
     # -- the job -------------------------------------------------------------------------------
 
+    def outcome(self, status: str, state: JobState, failures: dict[str, str] | None = None) -> BatchOutcome:
+        return BatchOutcome(status, failures or {}, state, self.accepted, self.answered, self.prompt_tokens,
+                            self.completion_tokens)
+
     async def run(self, api: BatchAPI, state: JobState, work: BatchWork, *, wait_for_results: bool,
                   retry_mode: str) -> BatchOutcome:
         """Submit, wait, collect and follow up until done; with `wait_for_results` False, return once submitted."""
+        if state.status != "running":  # an ended job asked again: new papers, or another try for failed ones
+            state.first_round, state.status = len(state.rounds), "running"
         while True:
             rnd = state.rounds[-1] if state.rounds and not all(p.collected for p in state.rounds[-1].parts) else None
             if rnd is None:
                 todo = list(work.pending())
                 if not todo:
                     break
-                if state.rounds and (retry_mode == "sync" or len(state.rounds) > self.limits.max_retries):
+                ran = len(state.rounds) - state.first_round
+                if ran and (retry_mode == "sync" or ran > self.limits.max_retries):
                     last = state.rounds[-1].failures
                     if retry_mode != "sync" or work.sync is None:
                         failures = {c: last.get(c, ["", "no answer"])[1] for c in todo}
-                        return BatchOutcome("incomplete", failures, state, self.accepted)
-                    failures = await work.sync(todo)
+                    else:
+                        failures = await work.sync(todo)
                     if failures:
-                        return BatchOutcome("incomplete", failures, state, self.accepted)
+                        state.status = "incomplete"
+                        save_state(self.cache_dir, state)
+                        return self.outcome("incomplete", state, failures)
                     break
                 rnd = self._new_round(state, todo)
                 self._plan(work, rnd, todo)
@@ -227,7 +242,7 @@ class BatchRunner:
                     await submit(api, self.cache_dir, state, part, (self.line(work, c, rnd) for c in part.custom_ids))
             # --no-wait: a re-run collects at once when the batches are done, and otherwise returns.
             if not wait_for_results and not await poll(api, self.cache_dir, state, rnd.parts, self.on_status):
-                return BatchOutcome("submitted", {}, state, self.accepted)
+                return self.outcome("submitted", state)
             await wait(api, self.cache_dir, state, rnd.parts, self.sleep, self.limits.poll_seconds, self.on_status,
                        self.stop)
             for part in rnd.parts:
@@ -235,7 +250,7 @@ class BatchRunner:
                     await self._collect(api, work, state, rnd, part)
         state.status = "done"
         save_state(self.cache_dir, state)
-        return BatchOutcome("done", {}, state, self.accepted)
+        return self.outcome("done", state)
 
     def export(self, work: BatchWork, directory: Path, name: str) -> list[Path]:
         """The job's first round as OpenAI batch input files in `directory`, split within the limits."""
@@ -274,7 +289,7 @@ class BatchRunner:
             log.info("%d answers in the output files belong to no pending request of this job (already done?)",
                      unknown)
         failures = {c: rnd.failures.get(c, ["", "no answer in the output files"])[1] for c in wanted}
-        return BatchOutcome("done" if not failures else "incomplete", failures, state, self.accepted)
+        return self.outcome("done" if not failures else "incomplete", state, failures)
 
 
 def _output_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -81,14 +81,17 @@ class BatchRequest:
 
 def batch_report(summarizer: Summarizer, outcome: BatchOutcome, *, paid: bool = True,
                  files: list[Path] | None = None) -> BatchReport:
-    """Tokens of the job at the price actually paid (batch), beside what sync would have cost."""
+    """The answers this run collected, at the price actually paid (batch), beside what sync would have cost.
+
+    A batch is charged to the run that collects it: the run that only submitted it (--no-wait)
+    reports no cost, and a later run with nothing left to collect reports none again.
+    """
     state = outcome.state
-    prompt, completion = (state.prompt_tokens, state.completion_tokens) if state else (0, 0)
+    prompt, completion = outcome.prompt_tokens, outcome.completion_tokens  # collected by this run: paid now
     price = summarizer.client.price
     report = BatchReport(job_id=state.job_id if state else "", status=outcome.status,
                          batches=[p.batch_id for r in (state.rounds if state else []) for p in r.parts if p.batch_id],
-                         requests=sum(len(p.custom_ids) for r in (state.rounds if state else []) for p in r.parts),
-                         prompt_tokens=prompt, completion_tokens=completion,
+                         requests=outcome.answered, prompt_tokens=prompt, completion_tokens=completion,
                          files=[str(f) for f in files or []])
     if price is not None and paid:
         report.cost_usd = round(cost_usd(price, prompt, completion, batch=True), 6)

@@ -115,8 +115,7 @@ async def run_translate(settings: Settings, job: TranslateJob, llm_http: Any = N
                                       wait_for_results=wait_for_results, retry_mode=job.retry_mode, sleep=sleep,
                                       on_status=on_status, stop=stop)
             status, failures = outcome.status, outcome.failures
-            if outcome.state:
-                tokens = (outcome.state.prompt_tokens, outcome.state.completion_tokens)
+            tokens = (outcome.prompt_tokens, outcome.completion_tokens)
         elif todo:
             failures = await run_sync(translator, engine, todo, cache, stop)
             if stop is not None and stop.is_set():
