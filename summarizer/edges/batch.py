@@ -222,11 +222,16 @@ async def results(api: BatchAPI, part: Part) -> AsyncIterator[tuple[str, int, di
         if not file_id:
             continue
         for item in _lines(await api.content(file_id)):
-            response = item.get("response") or {}
-            if item.get("error") and not response:
-                yield item["custom_id"], 0, {"error": item["error"]}
-            else:
-                yield item["custom_id"], int(response.get("status_code", 0)), response.get("body") or {}
+            yield answer_of(item)
+
+
+def answer_of(item: dict[str, Any]) -> tuple[str, int, dict[str, Any]]:
+    """(custom_id, HTTP status, body) of one line of a batch output or error file; status 0 when the
+    request never got an HTTP answer (the line carries only `error`)."""
+    response = item.get("response") or {}
+    if item.get("error") and not response:
+        return item["custom_id"], 0, {"error": item["error"]}
+    return item["custom_id"], int(response.get("status_code") or 0), response.get("body") or {}
 
 
 async def cancel_job(api: BatchAPI, cache_dir: Path, state: JobState) -> list[str]:

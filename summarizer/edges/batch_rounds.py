@@ -21,9 +21,19 @@ from typing import Any
 
 from summarizer.core.completions import classify_error, provider_code, provider_message, read_completion
 from summarizer.core.errors import AuthError, BudgetExceeded, QuotaExhausted, RecordsError
-from summarizer.core.prompts import with_string_pattern
 from summarizer.core.validate import AnswerInvalid
-from summarizer.edges.batch import BatchAPI, JobState, Part, Round, poll, results, save_state, submit, wait
+from summarizer.edges.batch import (
+    BatchAPI,
+    JobState,
+    Part,
+    Round,
+    answer_of,
+    poll,
+    results,
+    save_state,
+    submit,
+    wait,
+)
 from summarizer.edges.engine import SummaryEngine, reask_messages
 from summarizer.edges.store import atomic_write_text
 
@@ -85,13 +95,11 @@ class BatchRunner:
             messages += [{"role": "user", "content": fresh[0]}] if fresh and fresh[0] else reask_messages(answer, error)
         return messages
 
-    def line(self, work: BatchWork, cid: str, rnd: Round) -> bytes:
+    def line(self, work: BatchWork, cid: str, rnd: Round, messages: list[dict[str, Any]] | None = None) -> bytes:
         """One request of the OpenAI batch format: custom_id, method, url, body."""
         llm, client = self.engine.settings, self.engine.client
-        messages = self._messages(work, cid, rnd)
-        schema = work.schema
-        if rnd.mode == "json_schema" and self.engine.ladder.pattern:
-            schema = with_string_pattern(schema, self.engine.ladder.pattern)
+        messages = messages if messages is not None else self._messages(work, cid, rnd)
+        schema = self.engine.ladder.schema_for(work.schema, rnd.mode)  # type: ignore[arg-type]
         body: dict[str, Any] = {"model": llm.model, "messages": messages,
                                 client.token_param: rnd.max_tokens.get(cid, llm.max_tokens),
                                 **client.request_args(schema, rnd.mode),  # type: ignore[arg-type]
@@ -128,10 +136,10 @@ class BatchRunner:
         ids: list[str] = []
         size = 0
         for cid in todo:
-            length = len(self.line(work, cid, rnd))
+            messages = self._messages(work, cid, rnd)
+            length = len(self.line(work, cid, rnd, messages))
             if cap is not None and client.price is not None:
-                estimate += client.estimate_cost(self._messages(work, cid, rnd),
-                                                 rnd.max_tokens.get(cid, settings.max_tokens))
+                estimate += client.estimate_cost(messages, rnd.max_tokens.get(cid, settings.max_tokens))
             if ids and (len(ids) >= self.limits.max_requests or size + length > self.limits.max_bytes):
                 rnd.parts.append(Part(number=rnd.number * 1000 + len(rnd.parts), custom_ids=ids))
                 ids, size = [], 0
@@ -279,11 +287,7 @@ class BatchRunner:
                 if cid not in wanted:
                     unknown += 1
                     continue
-                response = item.get("response") or {}
-                if item.get("error") and not response:
-                    rnd.failures[cid] = ["", error_text(0, {"error": item["error"]}), ""]
-                    continue
-                if self.take(work, rnd, state, cid, int(response.get("status_code") or 0), response.get("body") or {}):
+                if self.take(work, rnd, state, *answer_of(item)):
                     wanted.discard(cid)
         if unknown:
             log.info("%d answers in the output files belong to no pending request of this job (already done?)",

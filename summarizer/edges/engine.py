@@ -51,6 +51,10 @@ class ModeLadder:
     def mode(self) -> StructuredMode:
         return MODES[self.index]
 
+    def schema_for(self, schema: dict[str, Any], mode: StructuredMode) -> dict[str, Any]:
+        """The answer schema as sent in `mode`: with the script pattern while json_schema carries one."""
+        return with_string_pattern(schema, self.pattern) if mode == "json_schema" and self.pattern else schema
+
     def step_down(self, failed: StructuredMode) -> bool:
         """Move below `failed` (if nobody did already); False when there is nowhere to go."""
         if failed == "json_schema" and self.pattern is not None:
@@ -108,11 +112,9 @@ class SummaryEngine:
         self.client.usage.asked += 1
         while answer.attempts < self.settings.max_attempts:
             mode = self.ladder.mode
-            schema = self.prompts.schema
-            if mode == "json_schema" and self.ladder.pattern:
-                schema = with_string_pattern(schema, self.ladder.pattern)
             try:
-                done = await self.client.create(messages, schema, mode, max_tokens, paper_id)
+                done = await self.client.create(messages, self.ladder.schema_for(self.prompts.schema, mode), mode,
+                                                max_tokens, paper_id)
             except ModeRejected as exc:
                 if not self.ladder.step_down(mode):
                     raise
@@ -166,8 +168,7 @@ class SummaryEngine:
         schema = {"type": "object", "properties": {name: {"type": "string"}}, "required": [name],
                   "additionalProperties": False}
         mode = self.ladder.mode
-        if mode == "json_schema" and self.ladder.pattern:
-            schema = with_string_pattern(schema, self.ladder.pattern)
+        schema = self.ladder.schema_for(schema, mode)
         try:
             done = await self.client.create(original + [{"role": "user", "content": note}], schema, mode, max_tokens,
                                             paper_id)

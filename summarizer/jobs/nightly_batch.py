@@ -67,9 +67,13 @@ async def run_nightly_batch(settings: Settings, day: date | None, services: Serv
             return run.report, []
         run.given = papers
         run.batch_failures = outcome.failures
-        run.on_report = add_batch_cost
-        report, ids = await run.run()
-        report.summarized += outcome.accepted
-        report.from_cache = max(0, report.from_cache - outcome.accepted)
-        run.write_report(run.paths["report.json"])
-        return report, ids
+        accepted = outcome.accepted
+
+        def finish(report: Report) -> None:
+            # The batch's answers reach the digest through the cache: summarized by this run, not cached.
+            report.summarized += accepted
+            report.from_cache = max(0, report.from_cache - accepted)
+            add_batch_cost(report)
+
+        run.on_report = finish
+        return await run.run()
