@@ -14,7 +14,7 @@ from summarizer.core.errors import AnswerRejected, AuthError, BudgetExceeded
 from summarizer.core.languages import resolve_language, target_ratio
 from summarizer.core.models import Entry
 from summarizer.core.pricing import Price
-from summarizer.core.prompts import PromptSet
+from summarizer.core.prompts import ANSWER_ORDER, PromptSet
 from summarizer.core.settings import LLMSettings
 from summarizer.demo.replay import chat_completion
 from summarizer.edges.cache import SummaryCache, summary_key
@@ -218,8 +218,54 @@ def test_a_field_that_repeats_another_is_asked_for_on_its_own(server: FakeServer
     assert len(requests) == 2
     second = requests[1].body
     assert second is not None
-    assert "Write the field 'method' again" in second["messages"][-1]["content"]
-    assert entry.summary.motivation in second["messages"][-1]["content"]  # the text it must not repeat
+    note = second["messages"][-1]["content"]
+    assert "Write again, on its own, 'method'" in note and "'motivation'" in note
+    # Quoted, the text to avoid was written back word for word in 7 of 8 tries of the real model.
+    assert entry.summary.motivation not in note
     schema = second["response_format"]["json_schema"]["schema"]
     assert list(schema["properties"]) == ["method"]
     assert eng.client.usage.reasks == {"duplicate_fields": 1} and eng.client.usage.first_accepted == 0
+
+
+def test_every_repeated_field_is_asked_for_in_one_request(server: FakeServer, sample_entries: list[Entry]) -> None:
+    # The real model wrote the whole abstract into 'motivation' and repeated it in 'method' and 'tldr'.
+    entry = sample_entries[3]
+    assert entry.summary is not None
+    recorded = entry.summary.model_dump()
+    # In the order the model writes (motivation first), so 'method' and 'tldr' are the copies.
+    copied = {name: recorded["motivation"] if name in ("method", "tldr") else recorded[name] for name in ANSWER_ORDER}
+
+    def answer(body: dict[str, Any], recorded: str) -> dict[str, Any]:
+        return chat_completion(body, json.dumps(copied, ensure_ascii=False))
+
+    server.state.llm_canned[entry.paper.title] = [Canned(200, answer)]
+    eng = engine(server, Sleeps())
+    assert summarize_all(eng, [entry]) == [entry.summary]
+    requests = server.state.requests("chat")
+    assert len(requests) == 2
+    second = requests[1].body
+    assert second is not None
+    assert list(second["response_format"]["json_schema"]["schema"]["properties"]) == ["method", "tldr"]
+
+
+def test_a_rewrite_that_repeats_again_is_asked_for_again_on_its_own(server: FakeServer,
+                                                                   sample_entries: list[Entry]) -> None:
+    entry = sample_entries[3]
+    summary = entry.summary
+    assert summary is not None
+    first = {**summary.model_dump(), "conclusion": summary.result}
+
+    def answer(body: dict[str, Any], recorded: str) -> dict[str, Any]:
+        return chat_completion(body, json.dumps(first, ensure_ascii=False))
+
+    def rewrite_copies(body: dict[str, Any], recorded: str) -> dict[str, Any]:
+        return chat_completion(body, json.dumps({"conclusion": summary.result}, ensure_ascii=False))
+
+    server.state.llm_canned[entry.paper.title] = [Canned(200, answer), Canned(200, rewrite_copies)]
+    eng = engine(server, Sleeps())
+    assert summarize_all(eng, [entry]) == [summary]
+    bodies = [r.body for r in server.state.requests("chat")]
+    assert len(bodies) == 3
+    assert [list(b["response_format"]["json_schema"]["schema"]["properties"]) for b in bodies if b] == [
+        ["motivation", "method", "result", "conclusion", "tldr"], ["conclusion"], ["conclusion"]]
+    assert eng.client.usage.reasks == {"duplicate_fields": 2}

@@ -126,6 +126,18 @@ def test_fields_that_repeat_each_other_are_refused(sample_entries: list[Entry]) 
         validate_answer(json.dumps(near, ensure_ascii=False), ABSTRACT, ZH, 0.5)
 
 
+def test_every_field_that_repeats_an_earlier_one_is_named_for_rewriting() -> None:
+    # Written in this order by the model; the later field of each pair is the copy.
+    answer = {"motivation": good()["motivation"], "method": good()["motivation"], "result": good()["result"],
+              "conclusion": good()["conclusion"], "tldr": good()["motivation"]}
+    with pytest.raises(AnswerInvalid) as caught:
+        validate_answer(json.dumps(answer, ensure_ascii=False), ABSTRACT, ZH, 0.5)
+    rewrite = caught.value.rewrite
+    assert rewrite is not None
+    assert rewrite.names == ("method", "tldr") and rewrite.others == {"method": "motivation", "tldr": "motivation"}
+    assert rewrite.fields == answer and list(rewrite.fields) == list(answer)
+
+
 def test_real_summaries_are_never_taken_for_repeats() -> None:
     import difflib
     import itertools

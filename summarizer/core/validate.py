@@ -14,6 +14,7 @@ import difflib
 import itertools
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,13 +33,24 @@ class AnswerInvalid(ValueError):
     """
 
     def __init__(self, message: str, kind: str = "invalid", fresh: str | None = None,
-                 rewrite: tuple[str, str, dict[str, str]] | None = None) -> None:
+                 rewrite: Rewrite | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.fresh = fresh
-        # (field to write again, the field it repeated, every field as parsed): one field can be
-        # asked for on its own and put back, instead of asking for all five again.
         self.rewrite = rewrite
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """Fields to ask for again on their own and put back, instead of asking for all five again.
+
+    `names` repeated `others` (name -> the earlier field it repeated); `fields` is every field as
+    parsed, in the model's order.
+    """
+
+    names: tuple[str, ...]
+    others: dict[str, str]
+    fields: dict[str, str]
 
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
@@ -148,15 +160,21 @@ def check_distinct(fields: dict[str, str], threshold: float = DUPLICATE_RATIO) -
     """Two fields that say the same thing (TL;DR = Method, Result = Conclusion) are refused.
 
     `fields` are in the order the model wrote them: the later of the two is the copy, and the one
-    the re-ask asks to rewrite.
+    the re-ask asks to rewrite. Every copy is named at once (a small model that wrote the whole
+    abstract into 'motivation' repeats it in 'method' and 'tldr' alike), so one request mends them.
     """
+    others: dict[str, str] = {}
     for (a, text_a), (b, text_b) in itertools.combinations(fields.items(), 2):
-        if difflib.SequenceMatcher(None, text_a, text_b).ratio() >= threshold:
-            purpose = FIELD_PURPOSE.get(b, b)
-            raise AnswerInvalid(f"the fields '{a}' and '{b}' say the same thing; rewrite '{b}' so that it says only "
-                                f"{purpose}, in words that do not repeat '{a}'", "duplicate_fields",
-                                fresh=f"Note: '{b}' must say only {purpose}; it must not repeat '{a}'.",
-                                rewrite=(b, a, dict(fields)))
+        if b not in others and difflib.SequenceMatcher(None, text_a, text_b).ratio() >= threshold:
+            others[b] = a
+    if not others:
+        return
+    b, a = next(iter(others.items()))
+    purpose = FIELD_PURPOSE.get(b, b)
+    raise AnswerInvalid(f"the fields '{a}' and '{b}' say the same thing; rewrite '{b}' so that it says only "
+                        f"{purpose}, in words that do not repeat '{a}'", "duplicate_fields",
+                        fresh=f"Note: '{b}' must say only {purpose}; it must not repeat '{a}'.",
+                        rewrite=Rewrite(tuple(others), others, dict(fields)))
 
 
 def check_not_template(fields: dict[str, str], template: str) -> None:
