@@ -35,6 +35,11 @@ def test_the_issue_example() -> None:
     ("accuracy of 65.25 (+12.94)", "准确率为65.25（+12.94）"),
     ("over 1,000 papers and 2.5x more", "超过1000篇论文，多出2.5倍"),
     ("gains 3.1% on MMLU", "在 MMLU 上提升 3.1 %"),
+    # The real model wrote ReaSeq's ">6.0% in IPV" (arXiv 2512.21257) as 6%: the same figure.
+    (">6.0% in IPV and CTR", "IPV 和 CTR 提升超过6%"),
+    # The real model translated HiGeMine's abstract (arXiv 2512.21076) with Level-1/Level-2 as 一级/二级.
+    ("a Level-1 binary classifier, then Level-2 classifiers", "先用一级二分类器，再用二级分类器"),
+    ("two limitations: (1) knowledge poverty and (2) blindness", "两个局限：一是知识匮乏，二是盲区"),
 ])
 def test_a_number_may_change_its_form_but_not_its_digits(source: str, translation: str) -> None:
     check_numbers(source, translation)
@@ -46,6 +51,8 @@ def test_a_number_may_change_its_form_but_not_its_digits(source: str, translatio
     ("error changes by -36.8%", "误差变化36.8%", "'-36.8%'"),
     ("R@5 rises to 65.25 (+12.94)", "R@5 提升至 65.25（12.94）", "'+12.94'"),  # "提升" belongs to 65.25
     ("65.25 on CIRR", "65.3 在 CIRR 上", "'65.25'"),
+    ("top-2 at 2x the speed", "以二倍速度取前二", "'2x'"),  # a numeral stands for a count, not a measure
+    ("Level-12 classifiers", "十二级分类器", "'12'"),
 ])
 def test_a_lost_number_is_re_asked(source: str, translation: str, lost: str) -> None:
     with pytest.raises(AnswerInvalid, match=re.escape(lost)):
@@ -73,3 +80,17 @@ def test_a_placeholder_echo_is_refused() -> None:
     with pytest.raises(AnswerInvalid, match="placeholder") as caught:
         validate_translation(json.dumps({"translation": "<the translated text>"}), "We propose X.", ZH, 0.5, {})
     assert caught.value.kind == "template"
+
+
+def test_a_dropped_number_is_asked_for_anew_with_the_clause_that_holds_it() -> None:
+    # The real model dropped SoFT's bracketed gains (arXiv 2512.20781) in 3 of 4 translations, and again
+    # in every correction that showed it its answer; asked anew with the clauses, it kept them.
+    source = ("Applied on top of CIReVL, a ZS-CIR retriever, SoFT raises R@5 to 65.25 on CIRR (+12.94), "
+              "mAP@50 to 27.93 on CIRCO (+6.13), and R@50 to 58.44 on FashionIQ (+4.59).")
+    with pytest.raises(AnswerInvalid, match="'[+]12.94', '[+]6.13', '[+]4.59'") as caught:
+        check_numbers(source, "SoFT 将 CIRR 上的 R@5 提高到 65.25，CIRCO 上的 mAP@50 提高到 27.93，"
+                              "FashionIQ 上的 R@50 提高到 58.44。")
+    fresh = caught.value.fresh
+    assert fresh is not None
+    assert "SoFT raises R@5 to 65.25 on CIRR (+12.94); mAP@50 to 27.93 on CIRCO (+6.13)" in fresh
+    assert "Applied on top" not in fresh  # the clause, not the sentence
