@@ -104,6 +104,17 @@ def test_a_json_escape_next_to_text_stays_an_escape() -> None:
     assert data == {"a": "第一行\n第二行\tnext é \"q\" $\\nu$"}
 
 
+def test_a_tab_the_model_typed_is_a_space_but_an_escaped_one_is_re_asked() -> None:
+    # Seen from the real model (issue 9): "富\tsemantic" with a raw tab between the words.
+    typed = json.dumps(dict(good(), method="XX"), ensure_ascii=False).replace("XX", "使用对比学习\t训练编码器。")
+    assert "\t" in typed
+    assert validate_answer(typed, ABSTRACT, ZH, 0.5).method == "使用对比学习 训练编码器。"
+    escaped = json.dumps(dict(good(), method="使用对比学习\t训练编码器。"), ensure_ascii=False)
+    assert "\\t" in escaped
+    with pytest.raises(AnswerInvalid, match="U\\+0009"):
+        validate_answer(escaped, ABSTRACT, ZH, 0.5)
+
+
 def test_a_control_character_left_in_a_field_is_re_asked() -> None:
     # "\bxyz" names no LaTeX command, so it stays the JSON escape BACKSPACE + "xyz": refused, never printed.
     raw = json.dumps(good(), ensure_ascii=False).replace("使用对比学习训练编码器。", "结果为\\bxyz{42}。")

@@ -120,8 +120,11 @@ def extract_json_object(text: str | None) -> Any:
     start, end = body.find("{"), body.rfind("}")
     if start < 0 or end <= start:
         raise AnswerInvalid("the answer contains no JSON object; reply with only the JSON object", "not_json")
+    # A tab the model typed (a raw U+0009, not a "\\t" escape) is only whitespace: Qwen2.5-Coder-1.5B
+    # typed one between two words ("富\tsemantic"). Escaped ones stay, for check_no_control.
+    raw = body[start : end + 1].replace("\t", " ")
     try:
-        return json.loads(repair_json_escapes(body[start : end + 1]), strict=False)
+        return json.loads(repair_json_escapes(raw), strict=False)
     except json.JSONDecodeError as exc:
         raise AnswerInvalid(f"the JSON object is not valid JSON ({exc.msg} at position {exc.pos})",
                             "not_json") from None
