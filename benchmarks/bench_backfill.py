@@ -46,7 +46,8 @@ FIRST = date(2025, 1, 6)
 
 
 def weekdays(first: date, n: int) -> list[date]:
-    days, day = [], first
+    days: list[date] = []
+    day = first
     while len(days) < n:
         if day.weekday() < 5:
             days.append(day)

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from summarizer.core.digest_parser import parse_digest  # noqa: E402
+from summarizer.core.models import Paper  # noqa: E402
 from summarizer.core.settings import LLMSettings  # noqa: E402
 from summarizer.edges.engine import SummaryEngine  # noqa: E402
 from summarizer.edges.llm import ChatClient  # noqa: E402
@@ -44,7 +45,7 @@ def run(faulty: bool) -> None:
         async def go() -> list[object]:
             gate = asyncio.Semaphore(settings.max_concurrency)
 
-            async def one(paper: object) -> object:
+            async def one(paper: Paper) -> object:
                 async with gate:
                     return (await engine.summarize(paper)).value
 
@@ -54,7 +55,7 @@ def run(faulty: bool) -> None:
         summaries = asyncio.run(go())
         wall = time.perf_counter() - started
     usage = engine.client.usage
-    exact = sum(s == e.value for s, e in zip(summaries, entries, strict=True))
+    exact = sum(s == e.summary for s, e in zip(summaries, entries, strict=True))
     n = len(entries)
     print(f"{'faulty' if faulty else 'fault-free':>10}: {exact}/{n} exact, requests {usage.requests} "
           f"({usage.requests / n:.2f}/paper), retries {usage.retries}, tokens "
