@@ -423,8 +423,8 @@ def advance_batch(state: FakeState, batch: dict[str, Any]) -> None:
         return
     if end == "expired":
         lines = lines[: len(lines) // 2]  # the rest never ran
-    out: list[dict[str, Any]] = []
-    err: list[dict[str, Any]] = []
+    out: list[str] = []
+    err: list[str] = []
     for n, line in enumerate(lines):
         status, data, _, _ = answer_chat(state, line["body"])
         item = {"id": f"batch_req_{n}", "custom_id": line["custom_id"],
