@@ -3,7 +3,9 @@
 Math, URLs and code spans must come back character for character. Numbers must keep their
 digits, while their sign and unit may be written the way the target language writes them: real
 Chinese translations turn "4.2x" into "4.2倍" and "-36.8%" into "降低36.8%", and that is right; a
-number that is gone ("(+12.94)" dropped) is not. The glossary's fixed terms must appear.
+number that is gone ("(+12.94)" dropped) is not, and is asked for anew with the source clause
+that holds it. Numbers are compared as numbers (6.0% may be 6%), and a bare count of one to ten
+may become a numeral (Level-2 as 二级). The glossary's fixed terms must appear.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def _window(text: str, spans: list[tuple[int, int]], at: int, before: int = 8, a
 def _clause(text: str, start: int, end: int) -> str:
     """The clause of `text` around the span start:end: from the punctuation before it to just after it."""
     before = max(text.rfind(mark, 0, start) for mark in (", ", "; ", ". ", ": ", "\n"))
-    close = end + 1 if text[end : end + 1] in ")]）" else end
+    close = end + 1 if end < len(text) and text[end] in ")]）" else end
     return " ".join(text[before + 1 if before >= 0 else 0 : close].split())
 
 
