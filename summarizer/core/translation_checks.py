@@ -50,10 +50,12 @@ def exact_spans(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(0).rstrip(".,;:") for m in EXACT.finditer(text)))
 
 
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # 1,000 and 12,345.6
+
+
 def _source_value(value: str) -> Decimal:
     """The number a source form means: "1,000" is a thousand, "1,5" one and a half."""
-    thousands = re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", value)
-    return Decimal(value.replace(",", "") if thousands else value.replace(",", "."))
+    return Decimal(value.replace(",", "") if _THOUSANDS.fullmatch(value) else value.replace(",", "."))
 
 
 def _readings(value: str) -> set[Decimal]:
@@ -61,7 +63,7 @@ def _readings(value: str) -> set[Decimal]:
 
     Compared as numbers, so 6.0% written as 6% is the same figure, while 65.25 as 65.3 is not.
     """
-    found = {value.replace(",", "")} if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", value) else set()
+    found = {value.replace(",", "")} if _THOUSANDS.fullmatch(value) else set()
     if value.count(",") + value.count(".") <= 1:
         found.add(value.replace(",", "."))
     return {Decimal(form) for form in found}

@@ -44,13 +44,17 @@ class AnswerInvalid(ValueError):
 class Rewrite:
     """Fields to ask for again on their own and put back, instead of asking for all five again.
 
-    `names` repeated `others` (name -> the earlier field it repeated); `fields` is every field as
-    parsed, in the model's order.
+    `others` maps each field to write again to the earlier field it repeated; `fields` is every
+    field as parsed, in the model's order.
     """
 
-    names: tuple[str, ...]
     others: dict[str, str]
     fields: dict[str, str]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The fields to write again, in the model's order."""
+        return tuple(self.others)
 
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
@@ -177,7 +181,7 @@ def check_distinct(fields: dict[str, str], threshold: float = DUPLICATE_RATIO) -
     raise AnswerInvalid(f"the fields '{a}' and '{b}' say the same thing; rewrite '{b}' so that it says only "
                         f"{purpose}, in words that do not repeat '{a}'", "duplicate_fields",
                         fresh=f"Note: '{b}' must say only {purpose}; it must not repeat '{a}'.",
-                        rewrite=Rewrite(tuple(others), others, dict(fields)))
+                        rewrite=Rewrite(others, dict(fields)))
 
 
 def check_not_template(fields: dict[str, str], template: str) -> None:

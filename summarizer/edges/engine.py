@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from summarizer.core.completions import Completion
 from summarizer.core.errors import AnswerRejected
 from summarizer.core.languages import Language, resolve_language
 from summarizer.core.models import Paper, Summary
@@ -79,6 +80,12 @@ class Answer:
     completion_tokens: int = 0
     reasons: list[str] = field(default_factory=list)
 
+    def count(self, done: Completion) -> None:
+        """One more attempt answered, and the tokens it took."""
+        self.attempts += 1
+        self.prompt_tokens += done.prompt_tokens or 0
+        self.completion_tokens += done.completion_tokens or 0
+
 
 class SummaryEngine:
     """Ask, validate, re-ask with the error; only validated answers come out."""
@@ -120,9 +127,7 @@ class SummaryEngine:
                     raise
                 answer.reasons.append(str(exc))
                 continue
-            answer.attempts += 1
-            answer.prompt_tokens += done.prompt_tokens or 0
-            answer.completion_tokens += done.completion_tokens or 0
+            answer.count(done)
             if done.refusal:
                 self._refused(paper_id, answer.attempts, "refusal", f"the model refused: {done.refusal[:200]}", answer)
             elif done.finish_reason == "content_filter":
@@ -179,9 +184,7 @@ class SummaryEngine:
                                                 self.ladder.schema_for(schema, mode), mode, max_tokens, paper_id)
             except ModeRejected:  # a provider that refuses this mode for the small schema: ask for all five instead
                 return False
-            answer.attempts += 1
-            answer.prompt_tokens += done.prompt_tokens or 0
-            answer.completion_tokens += done.completion_tokens or 0
+            answer.count(done)
             try:
                 value = extract_json_object(done.text)
                 if not isinstance(value, dict) or not all(isinstance(value.get(n), str) and value[n].strip()
