@@ -201,6 +201,11 @@ def test_the_target_language_is_the_last_line_of_every_request(server: FakeServe
     assert paper.title in user and paper.abstract in user
 
 
+def answering(value: dict[str, str]) -> Canned:
+    """A 200 chat completion whose content is `value` as JSON, whatever the request."""
+    return Canned(200, lambda body, recorded: chat_completion(body, json.dumps(value, ensure_ascii=False)))
+
+
 def test_a_field_that_repeats_another_is_asked_for_on_its_own(server: FakeServer,
                                                               sample_entries: list[Entry]) -> None:
     # Seen with Qwen2.5-Coder-1.5B (issue 9): asked for all five fields again, it copied the same pair again.
@@ -208,10 +213,7 @@ def test_a_field_that_repeats_another_is_asked_for_on_its_own(server: FakeServer
     assert entry.summary is not None
     copied = {**entry.summary.model_dump(), "method": entry.summary.motivation}
 
-    def answer(body: dict[str, Any], recorded: str) -> dict[str, Any]:
-        return chat_completion(body, json.dumps(copied, ensure_ascii=False))
-
-    server.state.llm_canned[entry.paper.title] = [Canned(200, answer)]
+    server.state.llm_canned[entry.paper.title] = [answering(copied)]
     eng = engine(server, Sleeps())
     assert summarize_all(eng, [entry]) == [entry.summary]
     requests = server.state.requests("chat")
@@ -222,7 +224,7 @@ def test_a_field_that_repeats_another_is_asked_for_on_its_own(server: FakeServer
     assert "Write again, on its own, 'method'" in note
     # Every other field is named: avoiding only 'motivation', a rewrite repeated a third field instead.
     assert all(f"'{name}'" in note.split("nothing that", 1)[1] for name in ("motivation", "result", "tldr"))
-    # Quoted, the text to avoid was written back word for word in 7 of 8 tries of the real model.
+    # Quoted, the text to avoid was written back word for word in 7 of 10 tries of the real model.
     assert entry.summary.motivation not in note
     schema = second["response_format"]["json_schema"]["schema"]
     assert list(schema["properties"]) == ["method"]
@@ -237,10 +239,7 @@ def test_every_repeated_field_is_asked_for_in_one_request(server: FakeServer, sa
     # In the order the model writes (motivation first), so 'method' and 'tldr' are the copies.
     copied = {name: recorded["motivation"] if name in ("method", "tldr") else recorded[name] for name in ANSWER_ORDER}
 
-    def answer(body: dict[str, Any], recorded: str) -> dict[str, Any]:
-        return chat_completion(body, json.dumps(copied, ensure_ascii=False))
-
-    server.state.llm_canned[entry.paper.title] = [Canned(200, answer)]
+    server.state.llm_canned[entry.paper.title] = [answering(copied)]
     eng = engine(server, Sleeps())
     assert summarize_all(eng, [entry]) == [entry.summary]
     requests = server.state.requests("chat")
@@ -257,13 +256,7 @@ def test_a_rewrite_that_repeats_again_is_asked_for_again_on_its_own(server: Fake
     assert summary is not None
     first = {**summary.model_dump(), "conclusion": summary.result}
 
-    def answer(body: dict[str, Any], recorded: str) -> dict[str, Any]:
-        return chat_completion(body, json.dumps(first, ensure_ascii=False))
-
-    def rewrite_copies(body: dict[str, Any], recorded: str) -> dict[str, Any]:
-        return chat_completion(body, json.dumps({"conclusion": summary.result}, ensure_ascii=False))
-
-    server.state.llm_canned[entry.paper.title] = [Canned(200, answer), Canned(200, rewrite_copies)]
+    server.state.llm_canned[entry.paper.title] = [answering(first), answering({"conclusion": summary.result})]
     eng = engine(server, Sleeps())
     assert summarize_all(eng, [entry]) == [summary]
     bodies = [r.body for r in server.state.requests("chat")]
