@@ -8,7 +8,7 @@ from contextlib import redirect_stderr
 import pytest
 
 from summarizer.edges.llm import RunUsage
-from summarizer.face.progress import PlainProgress, RichProgress, line, make_progress
+from summarizer.face.progress import PlainProgress, RichProgress, Throttle, line, make_progress
 from summarizer.jobs.summaries import Progress
 
 
@@ -20,15 +20,49 @@ def test_a_line_says_where_the_run_stands() -> None:
     assert line(progress) == "papers 10/38 (cached 2, failed 1) requests 12 tokens 1200 cost unknown"
 
 
-def test_plain_progress_is_throttled_and_prints_the_final_state() -> None:
+@pytest.mark.parametrize("boot", [0.0, 5.0, 1e6])  # a monotonic clock counts from boot: just booted, or long up
+def test_plain_progress_is_throttled_and_prints_the_final_state(boot: float) -> None:
+    # The first line never printed while the machine's uptime was below the interval (issue 16, item 1).
+    now = [boot]
     out = io.StringIO()
     with redirect_stderr(out):
-        plain = PlainProgress(every=3600)
+        plain = PlainProgress(every=10, clock=lambda: now[0])
         for done in range(5):
             plain(Progress(fetched=5, done=done, usage=RunUsage()))
+            now[0] += 1
+        now[0] += 10
+        plain(Progress(fetched=5, done=5, usage=RunUsage()))
         plain.close(plain.last)
     lines = out.getvalue().splitlines()
-    assert len(lines) == 2 and lines[-1].startswith("papers 4/5+")
+    assert [ln.split(" (")[0] for ln in lines] == ["papers 0/5+", "papers 5/5+", "papers 5/5+"]
+
+
+@pytest.mark.parametrize("boot", [0.0, 1e6])
+def test_the_batch_and_backfill_status_lines_show_their_first_state_at_once(
+        boot: float, capsys: pytest.CaptureFixture[str]) -> None:
+    from types import SimpleNamespace
+
+    from summarizer.face.cmd_backfill import batch_status_printer
+
+    now = [boot]
+    show = batch_status_printer(SimpleNamespace(quiet=False), every=30, clock=lambda: now[0])
+    batch = SimpleNamespace(id="batch_1", status="in_progress", request_counts=None)
+    show([batch])
+    now[0] += 1
+    show([batch])  # throttled
+    batch.status = "completed"
+    show([batch])  # an ending is always shown
+    assert capsys.readouterr().err.splitlines() == ["batch batch_1: in_progress", "batch batch_1: completed"]
+
+
+def test_a_throttle_is_due_at_once_then_every_interval() -> None:
+    now = [3.0]
+    throttle = Throttle(10, clock=lambda: now[0])
+    seen = []
+    for _ in range(25):
+        seen.append(throttle.due())
+        now[0] += 1
+    assert [i for i, d in enumerate(seen) if d] == [0, 10, 20]
 
 
 def test_a_terminal_gets_a_bar_and_cron_gets_lines(capsys: pytest.CaptureFixture[str]) -> None:

@@ -57,14 +57,15 @@ def uses_batch(args: argparse.Namespace) -> bool:
     return batch
 
 
-def batch_status_printer(args: argparse.Namespace, every: float = 30.0) -> Callable[[list[Any]], None]:
-    last = [0.0]
+def batch_status_printer(args: argparse.Namespace, every: float = 30.0,
+                         clock: Callable[[], float] = time.monotonic) -> Callable[[list[Any]], None]:
+    from summarizer.face.progress import Throttle
+
+    throttle = Throttle(every, clock)
 
     def show(batches: list[Any]) -> None:
-        now = time.monotonic()
-        if now - last[0] < every and not any(b.status in ("completed", "failed", "expired") for b in batches):
+        if not throttle.due(force=any(b.status in ("completed", "failed", "expired") for b in batches)):
             return
-        last[0] = now
         for b in batches:
             counts = b.request_counts
             done = f" {counts.completed + counts.failed}/{counts.total}" if counts else ""
@@ -97,6 +98,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
     from summarizer.core.errors import ConfigError
     from summarizer.face.config import check_categories
+    from summarizer.face.progress import Throttle
     from summarizer.jobs.backfill import BackfillStatus, run_backfill
     from summarizer.jobs.summaries import Services
 
@@ -109,13 +111,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     settings = with_retry_mode(load_config(args), args)
     if args.categories:
         check_categories(args.categories, key="--categories")
-    shown = [0.0]
+    throttle = Throttle(10.0)
 
     def on_status(s: BackfillStatus) -> None:
-        now = time.monotonic()
-        if s.phase in ("fetch", "write") and now - shown[0] < 10 and s.days_fetched < s.days_total:
+        if not throttle.due(force=s.phase not in ("fetch", "write") or s.days_fetched >= s.days_total):
             return
-        shown[0] = now
         batch = (f", batch {s.batch.status} ({s.batch.requests} requests, {money(s.batch.cost_usd)})"
                  if s.batch else "")
         info(args, f"backfill: {s.phase}: days fetched {s.days_fetched}/{s.days_total}, written "

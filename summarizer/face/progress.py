@@ -4,25 +4,43 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from summarizer.face.runner import money
 from summarizer.jobs.summaries import Progress
 
 
-class PlainProgress:
-    """One log line at most every `every` seconds (and at the end): readable in a cron mail."""
+class Throttle:
+    """At most one "yes" every `every` seconds, the first one at once.
 
-    def __init__(self, every: float = 10.0) -> None:
+    The first call is always due: a monotonic clock counts from boot, so a "last shown at 0"
+    start kept a job started within `every` seconds of boot silent until its end.
+    """
+
+    def __init__(self, every: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.every = every
-        self._last = 0.0
+        self._clock = clock
+        self._last: float | None = None
+
+    def due(self, force: bool = False) -> bool:
+        now = self._clock()
+        if force or self._last is None or now - self._last >= self.every:
+            self._last = now
+            return True
+        return False
+
+
+class PlainProgress:
+    """One log line at most every `every` seconds (the first at once, and one at the end): readable in a cron mail."""
+
+    def __init__(self, every: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._throttle = Throttle(every, clock)
         self.last: Progress | None = None
 
     def __call__(self, p: Progress) -> None:
         self.last = p
-        now = time.monotonic()
-        if now - self._last >= self.every:
-            self._last = now
+        if self._throttle.due():
             print(line(p), file=sys.stderr, flush=True)
 
     def close(self, p: Progress | None) -> None:
