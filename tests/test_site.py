@@ -111,5 +111,91 @@ def test_text_and_links_cannot_inject(tmp_path: Path, sample_entries: list[Entry
     (out / "2025-12-24.jsonl").write_text(json.dumps(record) + "\n")
     site = build_site(make_settings(tmp_path), now=NOW).site
     [paper] = day_payload(site, "2025-12-24")["papers"]
-    assert paper["t"].startswith("</script>") and paper["u"] is None and paper["pdf"] is None
+    assert paper["t"].startswith("</script>") and paper["u"] == "https://arxiv.org/abs/not-an-id"
     assert "javascript:" not in (site / "data" / "days" / "2025-12-24.js").read_text()
+
+
+def all_written(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_no_javascript_link_reaches_any_file_the_tool_writes(tmp_path: Path) -> None:
+    # import-dae and render wrote a record's raw `abs` into a clickable Markdown link, and the compatibility
+    # files copied raw abs/pdf and unknown keys, which forks of that tool's front end put in innerHTML
+    # (issue 16, item 8).
+    from summarizer.face.cli import main
+
+    dae = tmp_path / "dae"
+    dae.mkdir()
+    rows = [json.loads(line) for line in (FIXTURES / "dae" / "2025-11-15_AI_enhanced_Chinese.jsonl").open()]
+    rows[0].update(abs="javascript:alert(1)", pdf="JavaScript:alert(2)", html='<img src=x onerror="alert(3)">')
+    rows[1].update(id="not-an-id", abs="javascript:alert(4)", pdf="data:text/html,<script>alert(5)</script>")
+    (dae / "2025-11-15_AI_enhanced_Chinese.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    settings = make_settings(tmp_path)
+    import_dae(settings, dae)
+    build_site(settings, now=NOW)
+    out = tmp_path / "out"
+    assert main(["render", "--records", str(out / "2025-11-15.jsonl"), "--out", str(tmp_path / "r.md"), "-q"]) == 0
+    written = all_written(tmp_path)
+    assert {name for name, data in written.items() if b"javascript:" in data.lower() or b"data:text" in data
+            and not name.startswith("dae/")} == {"dae/2025-11-15_AI_enhanced_Chinese.jsonl"}
+    md = (out / "2025-11-15.md").read_text()
+    assert f"({'https://arxiv.org/abs/' + rows[0]['id']})" in md and "(https://arxiv.org/abs/not-an-id)" in md
+    compat = [json.loads(line) for line in (out / "site" / "data" / "2025-11-15_AI_enhanced_Chinese.jsonl").open()]
+    assert compat[0]["abs"] == f"https://arxiv.org/abs/{rows[0]['id']}" and "html" not in compat[0]
+    assert compat[0]["pdf"] == f"https://arxiv.org/pdf/{rows[0]['id']}" and compat[0]["title"] == rows[0]["title"]
+    assert compat[0]["AI"]["tldr"] == rows[0]["AI"]["tldr"]  # the record's text, as it is
+
+
+def test_a_line_separator_in_an_abstract_leaves_the_day_readable_and_the_site_updated(
+        tmp_path: Path, sample_entries: list[Entry]) -> None:
+    # str.splitlines() split records at U+2028, which json.dumps(ensure_ascii=False) writes raw: the day became
+    # unreadable and every later site build failed (issue 16, item 7).
+    from summarizer.edges.store import read_records, write_records
+
+    out = tmp_path / "out"
+    odd = sample_entries[0].model_copy(update={"paper": sample_entries[0].paper.model_copy(
+        update={"abstract": "one\u2028two\u2029three\x85four"})})
+    write_records(out / "2025-12-24.jsonl", [odd, *sample_entries[1:3]])
+    assert read_records(out / "2025-12-24.jsonl")[0].paper.abstract == "one\u2028two\u2029three\x85four"
+    report = build_site(make_settings(tmp_path), now=NOW)
+    assert report.skipped == {} and report.days == 1 and report.papers == 3
+
+
+def test_a_bad_day_is_left_out_and_every_other_day_is_built(tmp_path: Path, sample_entries: list[Entry]) -> None:
+    from summarizer.edges.store import write_records
+
+    out = tmp_path / "out"
+    write_records(out / "2025-12-23.jsonl", sample_entries[:2])
+    write_records(out / "2025-12-24.jsonl", sample_entries[2:5])
+    first = build_site(make_settings(tmp_path), now=NOW)
+    assert first.days == 2
+    (out / "2025-12-24.jsonl").write_text((out / "2025-12-24.jsonl").read_text() + "{broken\n")
+    write_records(out / "2025-12-26.jsonl", sample_entries[5:6])
+    second = build_site(make_settings(tmp_path), now=NOW)
+    assert list(second.skipped) == ["2025-12-24"] and ":4: not JSON" in second.skipped["2025-12-24"]
+    assert second.rebuilt_days == ["2025-12-26"] and second.days == 2
+    manifest = (first.site / "data" / "manifest.js").read_text()
+    assert '"2025-12-26"' in manifest and '"2025-12-24"' not in manifest
+    write_records(out / "2025-12-24.jsonl", sample_entries[2:5])  # mended: back in the next build
+    assert build_site(make_settings(tmp_path), now=NOW).rebuilt_days == ["2025-12-24"]
+
+
+def test_changing_the_language_or_categories_rebuilds_every_page(tmp_path: Path, sample_entries: list[Entry]) -> None:
+    # After llm.language changed, file-list.txt named files that did not exist and <html lang> sat over text in
+    # another language (issue 16, item 10).
+    from summarizer.edges.store import write_records
+
+    write_records(tmp_path / "out" / "2025-12-24.jsonl", sample_entries[:4])
+    settings = make_settings(tmp_path)
+    site = build_site(settings, now=NOW).site
+    english = settings.model_copy(update={"llm": settings.llm.model_copy(update={"language": "English"})})
+    again = build_site(english, now=NOW)
+    assert again.rebuilt_days == ["2025-12-24"]
+    assert '<html lang="en">' in (site / "index.html").read_text()
+    listed = (site / "assets" / "file-list.txt").read_text().split()
+    assert listed == ["2025-12-24_AI_enhanced_English.jsonl"] and all((site / "data" / n).exists() for n in listed)
+    assert sorted(p.name for p in (site / "data").glob("*.jsonl")) == listed
+    other = english.model_copy(update={"arxiv": english.arxiv.model_copy(update={"categories": ["cs.AI", "cs.IR"]})})
+    assert build_site(other, now=NOW).rebuilt_days == ["2025-12-24"]
+    assert build_site(other, now=NOW).rebuilt_days == []

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from summarizer.core.errors import OutputError, RecordsError
-from summarizer.core.models import Entry
+from summarizer.core.models import Entry, Paper, Summary, is_placeholder
 from summarizer.edges import store
 from summarizer.edges.store import atomic_write_text, ensure_writable, parse_records, read_records, write_records
 
@@ -81,3 +83,28 @@ def test_a_folder_that_cannot_be_written_is_a_one_line_error(tmp_path: Path) -> 
     blocker.write_text("not a folder")
     with pytest.raises(OutputError, match="output_dir .*a-file/out is not writable"):
         ensure_writable(blocker / "out", "output_dir")
+
+
+_ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)  # Zl, Zp, U+0085 and controls included
+_SUMMARY_TEXT = _ANY_TEXT.filter(lambda t: not is_placeholder(t))
+
+
+@st.composite
+def any_unicode_entries(draw: st.DrawFn) -> list[Entry]:
+    result = []
+    for n in range(draw(st.integers(0, 4))):
+        paper = Paper(id=f"2512.{20000 + n}", title=draw(_ANY_TEXT), authors=draw(st.lists(_ANY_TEXT, max_size=3)),
+                      abstract=draw(_ANY_TEXT), primary_category="cs.IR", categories=["cs.IR"],
+                      comment=draw(st.none() | _ANY_TEXT), abs_url=f"https://arxiv.org/abs/2512.{20000 + n}")
+        summary = draw(st.none() | st.builds(Summary, tldr=_SUMMARY_TEXT, motivation=_SUMMARY_TEXT,
+                                             method=_SUMMARY_TEXT, result=_SUMMARY_TEXT, conclusion=_SUMMARY_TEXT))
+        result.append(Entry(paper=paper, summary=summary, day=draw(st.none() | st.just("2025-12-24"))))
+    return result
+
+
+@settings(max_examples=150, deadline=None)
+@given(any_unicode_entries())
+def test_records_round_trip_over_any_unicode(entries: list[Entry]) -> None:
+    # U+2028 in a field split a record in two when read back with str.splitlines() (issue 16, item 7).
+    data = b"".join(store.record_line(e).encode("utf-8") for e in entries)
+    assert parse_records(data, "<mem>") == entries

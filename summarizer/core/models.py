@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from summarizer.core.errors import InvalidPaperIdError, RecordsError
 
@@ -20,6 +21,9 @@ SUMMARY_FIELDS: tuple[str, ...] = ("tldr", "motivation", "method", "result", "co
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
 _ID_RE = re.compile(rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?")
+# A link a file may carry: http(s), nothing that ends a Markdown link or an HTML attribute early.
+_WEB_LINK = re.compile(r"https?://[^\s()<>\"'`\\]+", re.IGNORECASE)
+_ARXIV_LINK = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/[^\s()<>\"'`\\]*", re.IGNORECASE)
 _URL_RE = re.compile(
     r"https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<rest>.+?)(?:\.pdf)?/?", re.IGNORECASE
 )
@@ -59,6 +63,27 @@ class Paper(BaseModel):
     updated: datetime | None = None
     abs_url: str
     pdf_url: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _web_links_only(cls, data: Any) -> Any:
+        """Links are http(s) or replaced: a records file's `javascript:` abs or pdf never reaches a file we write."""
+        if not isinstance(data, dict):
+            return data
+        abs_url, pdf = data.get("abs_url"), data.get("pdf_url")
+        if not (isinstance(abs_url, str) and _WEB_LINK.fullmatch(abs_url)) and isinstance(data.get("id"), str):
+            data = {**data, "abs_url": arxiv_abs_link(data["id"])}
+        if pdf is not None and not (isinstance(pdf, str) and _WEB_LINK.fullmatch(pdf)):
+            data = {**data, "pdf_url": None}
+        return data
+
+
+def arxiv_abs_link(paper_id: str) -> str:
+    """arXiv's abs page for an id; an id that is no arXiv id is quoted into the path, never a scheme."""
+    try:
+        return f"https://arxiv.org/abs/{parse_arxiv_id(paper_id)[0]}"
+    except InvalidPaperIdError:
+        return "https://arxiv.org/abs/" + quote(paper_id, safe="./-")
 
 
 class Summary(BaseModel):
@@ -109,6 +134,14 @@ def safe_abs_url(paper: Paper) -> str | None:
     except InvalidPaperIdError:
         pass
     return paper.abs_url if re.match(r"https://(?:www\.|export\.)?arxiv\.org/", paper.abs_url) else None
+
+
+def digest_link(paper: Paper) -> str:
+    """The link of a paper's title in the Markdown digest: arXiv's own link as the record wrote it (so a digest
+    reads back and renders byte for byte), else `safe_abs_url`, else the record's http(s) link."""
+    if _ARXIV_LINK.fullmatch(paper.abs_url):
+        return paper.abs_url
+    return safe_abs_url(paper) or paper.abs_url
 
 
 RECORD_KEYS = frozenset({"id", "title", "authors", "categories", "summary", "abs", "pdf", "comment", "AI", "version",

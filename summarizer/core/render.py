@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from summarizer.core.models import Entry
+from summarizer.core.models import Entry, digest_link
 
 TOC_HEADER = "<div id=toc></div>\n\n# Table of Contents\n\n"
 
@@ -50,7 +50,7 @@ def render_entry(entry: Entry, index: int) -> str:
     if s is None:
         raise ValueError(f"paper {p.id} has no summary to render")
     return (
-        f"### [{index}] [{p.title}]({p.abs_url})\n"
+        f"### [{index}] [{p.title}]({digest_link(p)})\n"
         f"*{','.join(p.authors)}*\n"
         f"\n"
         f"Main category: {p.primary_category}\n"

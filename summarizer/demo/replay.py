@@ -115,7 +115,7 @@ class RecordedAnswers:
     @classmethod
     def from_file(cls, path: Path | Traversable) -> RecordedAnswers:
         answers = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in path.read_text(encoding="utf-8").split("\n"):
             if line.strip():
                 record = json.loads(line)
                 answers[record["title"]] = record["answer"]

@@ -99,7 +99,9 @@ def numbered_json_rows(data: bytes, source: str) -> list[tuple[int, dict[str, An
     except UnicodeDecodeError as exc:
         raise RecordsError("not UTF-8 text", line=data[: exc.start].count(b"\n") + 1, path=str(path)) from None
     rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # "\n" only: str.splitlines() also splits at U+2028, U+2029 and U+0085, which json.dumps(ensure_ascii=False)
+    # writes raw inside strings, so one such character in an abstract made the whole day unreadable.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,22 +13,26 @@ if TYPE_CHECKING:
     from summarizer.core.settings import Settings
 
 
-def refresh_site(args: argparse.Namespace, settings: Settings, out: Path | None = None, full: bool = False) -> None:
-    """Build or refresh the site when [site] enabled (the default); one line says what changed."""
+def refresh_site(args: argparse.Namespace, settings: Settings, out: Path | None = None, full: bool = False) -> int:
+    """Build or refresh the site when [site] enabled (the default); one line says what changed, one line each
+    names a day left out because its records could not be read. Returns how many were left out."""
     from summarizer.jobs.site_build import build_site
 
     if not settings.site.enabled and out is None:
-        return
+        return 0
     report = build_site(settings, out, full=full)
+    for day, why in report.skipped.items():
+        print(f"summarizer: site: left out {day}: {why}", file=sys.stderr)
     changed = len(report.rebuilt_days) + len(report.removed_days)
     info(args, f"site: {report.site / 'index.html'} ({report.days} days, {report.papers} papers; {changed} day(s) "
                f"and {len(report.rebuilt_shards)} search shard(s) rebuilt in {report.seconds:.1f} s)")
+    return len(report.skipped)
 
 
 def cmd_site(args: argparse.Namespace) -> int:
     settings = load_config(args, need_key=False)
-    refresh_site(args, settings, Path(args.out) if args.out else None, full=args.full)
-    return 0
+    left_out = refresh_site(args, settings, Path(args.out) if args.out else None, full=args.full)
+    return 3 if left_out else 0
 
 
 def cmd_import_dae(args: argparse.Namespace) -> int:
