@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from summarizer.core.models import Entry
-from summarizer.edges.cache import History, SummaryCache, summary_key
+from summarizer.edges.cache import History, SummaryCache, legacy_summary_key, summary_key
 
 
 def test_summaries_are_never_evicted(tmp_path: Path, sample_entries: list[Entry]) -> None:
@@ -36,3 +36,34 @@ def test_history_holds_digests_and_the_papers_still_to_finish(tmp_path: Path) ->
     history.record(date(2025, 12, 24), ["c", "x"], pending=[])
     assert history.pending() == {"d", "e"}  # c was completed by a later digest
     history.close()
+
+
+def test_the_summary_key_is_the_content_not_the_version(sample_entries: list[Entry]) -> None:
+    # A v2 with an unchanged title and abstract was summarized again, and imported records without a version
+    # never matched the cache (issue 16, item 9).
+    paper = sample_entries[0].paper
+    key = summary_key(paper, "v1", "m", "Chinese")
+    assert summary_key(paper.model_copy(update={"version": 2}), "v1", "m", "Chinese") == key
+    assert summary_key(paper.model_copy(update={"version": None}), "v1", "m", "Chinese") == key
+    rewrapped = paper.model_copy(update={"abstract": paper.abstract.replace(" ", "\n", 3), "title": paper.title + " "})
+    assert summary_key(rewrapped, "v1", "m", "Chinese") == key  # arXiv's line wrapping is not content
+    changed = paper.model_copy(update={"abstract": paper.abstract + " We also release code."})
+    others = [summary_key(changed, "v1", "m", "Chinese"), summary_key(paper, "v2", "m", "Chinese"),
+              summary_key(paper, "v1", "m2", "Chinese"), summary_key(paper, "v1", "m", "English")]
+    assert len({key, *others}) == 5
+
+
+def test_a_summary_cached_under_the_old_key_is_found_and_moved(tmp_path: Path, sample_entries: list[Entry]) -> None:
+    from summarizer.core.settings import LLMSettings, Settings
+    from summarizer.jobs.summaries import Services, Summarizer
+
+    settings = Settings(llm=LLMSettings(model="m", api_key="k"))
+    cache = SummaryCache(tmp_path)
+    summarizer = Summarizer(settings, Services(arxiv_http=None), cache)  # type: ignore[arg-type]
+    paper, summary = sample_entries[0].paper.model_copy(update={"version": 1}), sample_entries[0].summary
+    assert summary is not None
+    old = legacy_summary_key(paper, summarizer.prompts.version, "m", settings.llm.language)
+    cache.put_summary(old, summary, "m", {})
+    assert summarizer.cached(paper) == summary
+    assert cache.get_summary(summarizer.key(paper)) == summary  # moved: found directly from now on
+    cache.close()

@@ -26,7 +26,19 @@ SQLITE_LIMITS = {"sqlite_mmap_size": 0, "sqlite_cache_size": 1024}
 
 
 def summary_key(paper: Paper, prompt_version: str, model: str, language: str) -> str:
-    """Hash of everything that determines the answer: paper text, prompt version, model, language."""
+    """Hash of everything that determines the answer: the paper's text (title and abstract, whitespace
+    runs as one space), prompt version, model, language.
+
+    Not the id's version: a v2 with the same title and abstract, or an imported record that has no
+    version, finds the summary already paid for.
+    """
+    text = [" ".join(paper.title.split()), " ".join(paper.abstract.split())]
+    blob = json.dumps(["content", *text, prompt_version, model, language], ensure_ascii=False)
+    return "summary:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def legacy_summary_key(paper: Paper, prompt_version: str, model: str, language: str) -> str:
+    """The key caches written before content keys used (it held the id and its version): read once and moved."""
     blob = json.dumps([paper.id, paper.version, paper.title, paper.abstract, prompt_version, model, language],
                       ensure_ascii=False)
     return "summary:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -54,6 +66,14 @@ class SummaryCache:
             return Summary(**value["summary"]) if value and isinstance(value.get("summary"), dict) else None
         except (TypeError, ValueError):
             return None
+
+    def moved_summary(self, key: str, legacy: str) -> Summary | None:
+        """The summary under `legacy` (an older key), copied to `key` so the next look-up is direct."""
+        value = self.get(legacy)
+        summary = self.get_summary(legacy)
+        if summary is not None and value is not None:
+            self.put(key, value)
+        return summary
 
     def put_summary(self, key: str, summary: Summary, model: str, usage: dict[str, int]) -> None:
         self.put(key, {"summary": summary.model_dump(), "model": model, "usage": usage, "time": time.time()})

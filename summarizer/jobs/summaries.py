@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from summarizer.core.languages import resolve_language
 from summarizer.core.models import Entry, Paper, Summary
 from summarizer.core.settings import Settings
-from summarizer.edges.cache import SummaryCache, summary_key
+from summarizer.edges.cache import SummaryCache, legacy_summary_key, summary_key
 from summarizer.edges.engine import SummaryEngine
 from summarizer.edges.llm import ChatClient, RunUsage
 from summarizer.edges.resources import load_prompts
@@ -127,7 +127,13 @@ class Summarizer:
         return summary_key(paper, self.prompts.version, llm.model, llm.language)
 
     def cached(self, paper: Paper) -> Summary | None:
-        return self.cache.get_summary(self.key(paper))
+        key = self.key(paper)
+        found = self.cache.get_summary(key)
+        if found is None:  # a cache from before content keys: its summaries are not paid for again
+            llm = self.settings.llm
+            found = self.cache.moved_summary(key, legacy_summary_key(paper, self.prompts.version, llm.model,
+                                                                     llm.language))
+        return found
 
     async def fresh(self, paper: Paper) -> Summary:
         answer = await self.engine.summarize(paper)
