@@ -37,19 +37,23 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizer.core.listing import listing_window  # noqa: E402
 from summarizer.demo.replay import ArxivArchive, RecordedAnswers  # noqa: E402
+from summarizer.edges.resources import listing_calendar  # noqa: E402
 from tests.fakes import FakeServer, FakeState  # noqa: E402
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FIRST = date(2025, 1, 6)
 
 
+CALENDAR = listing_calendar()
+
+
 def weekdays(first: date, n: int) -> list[date]:
+    """The first `n` listing days from `first`: weekdays, arXiv's holidays left out."""
     days: list[date] = []
     day = first
     while len(days) < n:
-        if day.weekday() < 5:
+        if CALENDAR.is_listing_day(day):
             days.append(day)
         day += timedelta(days=1)
     return days
@@ -63,7 +67,7 @@ class SyntheticArchive(ArxivArchive):
         super().__init__([])
         self.originals = base.entries
         self.days, self.per_day = days, per_day
-        self.windows = [listing_window(d) for d in days]
+        self.windows = [CALENDAR.window(d) for d in days]
 
     @lru_cache(maxsize=4)  # noqa: B019 - one archive per benchmark run
     def day_entries(self, index: int) -> list[Any]:

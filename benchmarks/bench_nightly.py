@@ -29,8 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings  # noqa: E402
 from summarizer.demo.replay import ATOM_CONTENT_TYPE, ArxivArchive, chat_completion, title_of  # noqa: E402
+from summarizer.jobs.day_run import NightlyParams  # noqa: E402
 from summarizer.jobs.nightly import run_nightly  # noqa: E402
-from summarizer.jobs.summaries import Services  # noqa: E402
+from summarizer.jobs.services import Services  # noqa: E402
 
 DAY = date(2025, 12, 24)
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -80,7 +81,8 @@ async def one_run(n: int, latency: float, concurrency: int, trace_memory: bool =
             if trace_memory:
                 tracemalloc.start()
             started = time.perf_counter()
-            report, ids = await run_nightly(settings, DAY, Services(arxiv_http=a, llm_http=b))
+            result = await run_nightly(settings, Services(arxiv_http=a, llm_http=b), NightlyParams(day=DAY))
+            report, ids = result.report, result.ids
             wall = time.perf_counter() - started
             peak = tracemalloc.get_traced_memory()[1] if trace_memory else 0
             tracemalloc.stop()

@@ -73,7 +73,7 @@ class FakeState:
     retry_after: str = "3"  # the Retry-After of the fake's 429s (process tests set "0": no real sleep)
     arxiv_retry_after: str = "2"
     api_key: str | None = None
-    rss: bytes | None = None
+    rss: dict[str, bytes] = field(default_factory=dict)  # by the feed's categories ("cs.IR+cs.AI"): one feed a path
     files: dict[str, bytes] = field(default_factory=dict)
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
     batch_polls: dict[str, int] = field(default_factory=dict)
@@ -156,11 +156,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self._batches(entry, None)
             elif entry.path.endswith("/api/query"):
                 self._arxiv(entry)
-            elif entry.path.startswith("/rss"):
-                if self.state.rss is None:
+            elif entry.path.startswith("/rss/"):
+                feed = self.state.rss.get(entry.path.removeprefix("/rss/"))
+                if feed is None:  # rss.arxiv.org answers an unknown category with 404 too
                     self._send(404, b"not found", "text/plain")
                 else:
-                    self._send(200, self.state.rss, "application/rss+xml")
+                    self._send(200, feed, "application/rss+xml")
             else:
                 self._send(404, b"not found", "text/plain")
         finally:

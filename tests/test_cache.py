@@ -55,7 +55,8 @@ def test_the_summary_key_is_the_content_not_the_version(sample_entries: list[Ent
 
 def test_a_summary_cached_under_the_old_key_is_found_and_moved(tmp_path: Path, sample_entries: list[Entry]) -> None:
     from summarizer.core.settings import LLMSettings, Settings
-    from summarizer.jobs.summaries import Services, Summarizer
+    from summarizer.jobs.services import Services
+    from summarizer.jobs.summarizer import Summarizer
 
     settings = Settings(llm=LLMSettings(model="m", api_key="k"))
     cache = SummaryCache(tmp_path)

@@ -10,10 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from summarizer.core.arxiv_feeds import parse_rss
 from summarizer.core.errors import ArxivAPIError, FetchError, InvalidPaperIdError
 from summarizer.core.models import Paper, parse_arxiv_id
 from summarizer.core.settings import ArxivSettings
-from summarizer.edges.fetch import ArxivFetcher, parse_rss
+from summarizer.edges.fetch import ArxivFetcher, feed_url
 from tests.fakes import FIXTURES, FakeServer, Sleeps
 
 DAY = date(2025, 12, 24)
@@ -25,11 +26,13 @@ def server() -> AsyncIterator[FakeServer]:
         yield srv  # type: ignore[misc]
 
 
-def fetcher(server: FakeServer, client: httpx.AsyncClient, sleeps: Sleeps, **overrides: object) -> ArxivFetcher:
+def fetcher(server: FakeServer, client: httpx.AsyncClient, sleeps: Sleeps, categories: list[str] | None = None,
+            **overrides: object) -> ArxivFetcher:
+    """A fetcher configured for cs.IR, cs.AI and cs.LG; `categories`: the run's own (--categories)."""
     settings = ArxivSettings(categories=["cs.IR", "cs.AI", "cs.LG"], api_url=f"{server.url}/api/query",
-                             rss_url=f"{server.url}/rss/cs.IR+cs.AI", timeout_seconds=0.5, delay_seconds=3,
+                             rss_url=f"{server.url}/rss/cs.IR+cs.AI+cs.LG", timeout_seconds=0.5, delay_seconds=3,
                              **overrides)  # type: ignore[arg-type]
-    return ArxivFetcher(settings, client, sleep=sleeps)
+    return ArxivFetcher(settings, client, sleep=sleeps, categories=categories)
 
 
 def listing(f: ArxivFetcher, **kw: object) -> list[Paper]:
@@ -161,11 +164,15 @@ def test_history_lookback_catches_late_papers_and_drops_digested_ones(server: Fa
     assert "submittedDate:[202512181900 TO 202512231900]" in query
 
 
+RSS = FIXTURES / "arxiv" / "rss-2025-12-24.xml"
+
+
 def test_rss_lists_exactly_the_announced_papers(server: FakeServer, sample_entries: list) -> None:  # type: ignore[type-arg]
-    server.state.rss = (FIXTURES / "arxiv" / "rss-2025-12-24.xml").read_bytes()
+    server.state.rss = {"cs.IR+cs.AI": RSS.read_bytes()}
 
     async def go(client: httpx.AsyncClient) -> list[Paper]:
-        return [p async for p in fetcher(server, client, Sleeps(), id_batch_size=15).listing(DAY, use_rss=True)]
+        f = fetcher(server, client, Sleeps(), id_batch_size=15, categories=["cs.IR", "cs.AI"])
+        return [p async for p in f.listing(DAY, use_rss=True)]
 
     papers = run(go)
     assert sorted(p.id for p in papers) == expected_ids(sample_entries)  # 'replace' entries left out
@@ -173,27 +180,96 @@ def test_rss_lists_exactly_the_announced_papers(server: FakeServer, sample_entri
     assert len(api) == 3 and all(r.params["id_list"] for r in api)
 
 
-def test_stale_or_missing_rss_falls_back_to_the_window(server: FakeServer) -> None:
-    rss = (FIXTURES / "arxiv" / "rss-2025-12-24.xml").read_bytes()
-    server.state.rss = rss.replace(b"<pubDate>Wed, 24 Dec 2025 00:00:00 -0500</pubDate><arxiv",
-                                   b"<pubDate>Tue, 23 Dec 2025 00:00:00 -0500</pubDate><arxiv", 1)
-    server.state.rss = rss.replace(b"<pubDate>Wed, 24 Dec 2025 00:00:00 -0500</pubDate>\n", b"")
-    stale = rss.replace(b"Wed, 24 Dec 2025", b"Tue, 23 Dec 2025")
-    for body in (stale, None):
-        server.state.rss = body
+def test_stale_or_missing_rss_falls_back_to_the_window_and_says_so(server: FakeServer) -> None:
+    stale = RSS.read_bytes().replace(b"Wed, 24 Dec 2025", b"Tue, 23 Dec 2025")
+    for feeds, note in (({"cs.IR+cs.AI": stale}, "carries 2025-12-23, not 2025-12-24"), ({}, "unusable")):
+        server.state.rss = feeds
         server.state.log.clear()
+        notes: list[str] = []
 
-        async def go(client: httpx.AsyncClient) -> list[Paper]:
-            return [p async for p in fetcher(server, client, Sleeps()).listing(DAY, use_rss=True)]
+        async def go(client: httpx.AsyncClient, notes: list[str] = notes) -> list[Paper]:
+            f = fetcher(server, client, Sleeps(), categories=["cs.IR", "cs.AI"])
+            found = [p async for p in f.listing(DAY, use_rss=True)]
+            notes.extend(f.notes)
+            return found
 
         assert len(run(go)) == 38
         assert "submittedDate" in server.state.requests("/api/query")[0].params["search_query"]
+        assert len(notes) == 1 and note in notes[0] and "took the API's submission window" in notes[0]
 
 
-def test_parse_rss_reads_date_and_types() -> None:
-    carried, items = parse_rss((FIXTURES / "arxiv" / "rss-2025-12-24.xml").read_bytes())
+def rss_with(ids_and_categories: list[tuple[str, str]], day: str = "Wed, 24 Dec 2025") -> bytes:
+    """arXiv's RSS feed (the fixture's shape) listing these new papers."""
+    text = RSS.read_text(encoding="utf-8").replace("Wed, 24 Dec 2025", day)
+    head, _, rest = text.partition("<item>")
+    tail = rest[rest.rindex("</item>") + len("</item>"):]
+    items = "".join(f'<item><guid isPermaLink="false">oai:arXiv.org:{i}v1</guid><category>{c}</category>'
+                    "<arxiv:announce_type>new</arxiv:announce_type></item>" for i, c in ids_and_categories)
+    return (head + items + tail).encode()
+
+
+def test_the_feed_is_the_runs_categories_not_the_configured_ones(server: FakeServer,
+                                                                 sample_entries: list) -> None:  # type: ignore[type-arg]
+    # `--categories cs.IR` with cs.IR, cs.AI, cs.LG configured read rss/cs.IR+cs.AI, and kept only its
+    # cross-lists: a near-empty digest, exit 0 (issue 16, item 2).
+    ir = [(e.paper.id, "cs.IR") for e in sample_entries if e.paper.primary_category == "cs.IR"]
+    ai = [(e.paper.id, "cs.AI") for e in sample_entries if e.paper.primary_category == "cs.AI"]
+    server.state.rss = {"cs.IR+cs.AI": rss_with(ai), "cs.IR": rss_with(ir)}
+
+    async def go(client: httpx.AsyncClient) -> list[Paper]:
+        settings = ArxivSettings(categories=["cs.IR", "cs.AI", "cs.LG"], api_url=f"{server.url}/api/query",
+                                 rss_url=f"{server.url}/rss/cs.IR+cs.AI", delay_seconds=0)
+        f = ArxivFetcher(settings, client, sleep=Sleeps(), categories=["cs.IR"])
+        return [p async for p in f.listing(DAY, use_rss=True)]
+
+    papers = run(go)
+    assert [r.path for r in server.state.requests("/rss")] == ["/rss/cs.IR"]
+    assert sorted(p.id for p in papers) == sorted(i for i, _ in ir)
+
+
+@pytest.mark.parametrize(("configured", "rss_url", "run_categories", "expected"), [
+    (["cs.IR", "cs.AI"], None, ["cs.LG"], "https://rss.arxiv.org/rss/cs.LG"),
+    (["cs.IR", "cs.AI"], "http://mirror.example/rss/cs.IR+cs.AI", ["cs.AI", "cs.IR"],
+     "http://mirror.example/rss/cs.IR+cs.AI"),
+    (["cs.IR", "cs.AI"], "http://mirror.example/rss/cs.IR+cs.AI", ["cs.IR"], "http://mirror.example/rss/cs.IR"),
+    (["cs.IR", "cs.AI"], "http://mirror.example/rss/cs.IR+cs.AI", ["cs.CV"], "http://mirror.example/rss/cs.CV"),
+    (["cs.IR"], "http://proxy.example/my-feed", ["cs.IR"], "http://proxy.example/my-feed"),
+    (["cs.IR"], "http://proxy.example/my-feed", ["cs.CV"], None),  # a feed of other categories: not used
+])
+def test_feed_urls(configured: list[str], rss_url: str | None, run_categories: list[str],
+                   expected: str | None) -> None:
+    settings = ArxivSettings(categories=configured, rss_url=rss_url)
+    assert feed_url(settings, run_categories) == expected
+
+
+def test_a_category_the_feed_lists_nothing_for_is_read_from_its_window(
+        server: FakeServer, sample_entries: list) -> None:  # type: ignore[type-arg]
+    # A feed with the right date that lists nothing for one category was trusted: that category's papers went
+    # missing with exit 0 (issue 16, item 3; arXiv's feeds have gone stale per category, ZJU-REAL/Polaris#414).
+    ai = [(e.paper.id, "cs.AI") for e in sample_entries if e.paper.primary_category == "cs.AI"]
+    for feed in (rss_with(ai), rss_with([])):  # stale for cs.IR; then 200 with no item at all
+        server.state.rss = {"cs.IR+cs.AI": feed}
+        server.state.log.clear()
+        notes: list[str] = []
+
+        async def go(client: httpx.AsyncClient, notes: list[str] = notes) -> list[Paper]:
+            f = fetcher(server, client, Sleeps(), categories=["cs.IR", "cs.AI"])
+            found = [p async for p in f.listing(DAY, use_rss=True)]
+            notes.extend(f.notes)
+            return found
+
+        papers = run(go)
+        assert sorted(p.id for p in papers) == expected_ids(sample_entries)
+        assert any(n.startswith("cs.IR: the RSS feed for 2025-12-24 listed no paper") for n in notes), notes
+        windows = [r.params["search_query"] for r in server.state.requests("/api/query") if r.params["search_query"]]
+        assert windows and all("submittedDate" in q for q in windows)
+
+
+def test_parse_rss_reads_date_types_and_categories() -> None:
+    carried, items = parse_rss(RSS.read_bytes())
     assert carried == DAY
-    assert ("2512.19999", "replace") in items and len(items) == 39
+    assert ("2512.19999", "replace") in [(i.id, i.announce_type) for i in items] and len(items) == 39
+    assert items[0].categories == ["cs.AI"]
 
 
 @pytest.mark.parametrize(("text", "expected"), [

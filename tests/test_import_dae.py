@@ -16,9 +16,10 @@ from summarizer.core.errors import RecordsError
 from summarizer.core.models import Entry, entry_to_record
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
 from summarizer.edges.store import read_records
+from summarizer.jobs.day_run import NightlyParams
 from summarizer.jobs.import_dae import import_dae
 from summarizer.jobs.nightly import run_nightly
-from summarizer.jobs.summaries import Services
+from summarizer.jobs.services import Services
 from tests.conftest import FIXTURES, SAMPLE
 from tests.fakes import FakeServer, Sleeps
 
@@ -100,7 +101,8 @@ def test_nightly_completes_imported_placeholders(tmp_path: Path, server: FakeSer
 
     async def go() -> None:
         async with httpx.AsyncClient() as client:
-            await run_nightly(settings, date(2025, 12, 24), Services(arxiv_http=client, sleep=Sleeps()))
+            await run_nightly(settings, Services(arxiv_http=client, sleep=Sleeps()),
+                              NightlyParams(day=date(2025, 12, 24)))
 
     asyncio.run(go())
     assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()

@@ -1,4 +1,4 @@
-"""Listing windows for every weekday, across both DST switches, and the weekend refusal."""
+"""Listing windows for every weekday, across both DST switches, arXiv's holidays, and the weekend refusal."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from summarizer.core.errors import NoListingError
-from summarizer.core.listing import api_timestamp, listing_window, lookback_window, newest_listing
+from summarizer.core.errors import ConfigError, NoListingError
+from summarizer.core.listing import NO_HOLIDAYS, Calendar, api_timestamp
+from summarizer.edges.resources import arxiv_holidays, listing_calendar
+
+listing_window, lookback_window, newest_listing = NO_HOLIDAYS.window, NO_HOLIDAYS.lookback_window, NO_HOLIDAYS.newest
+ARXIV = listing_calendar()
 
 
 def utc(*args: int) -> datetime:
@@ -57,3 +61,58 @@ def test_newest_listing_switches_at_the_announcement() -> None:
 
 def test_api_timestamp_is_gmt_minutes() -> None:
     assert api_timestamp(utc(2025, 12, 22, 19)) == "202512221900"
+
+
+def test_the_shipped_calendar_is_arxivs_published_one() -> None:
+    by_year = arxiv_holidays()
+    assert sorted(by_year) == [2023, 2024, 2025, 2026]
+    assert date(2025, 12, 25) in by_year[2025] and date(2025, 11, 27) in by_year[2025]
+    assert date(2026, 11, 26) in by_year[2026] and len(by_year[2026]) == 9
+    assert all(d.weekday() < 5 and d.year == year for year, days in by_year.items() for d in days)
+
+
+def test_a_holiday_has_no_listing_and_the_next_day_covers_the_whole_window() -> None:
+    # "holidays simply list nothing" was wrong: arXiv announces nothing, and the next announcement covers the
+    # longer window (issue 16, item 4).
+    with pytest.raises(NoListingError, match="2025-12-25 is an arXiv holiday"):
+        ARXIV.window(date(2025, 12, 25))
+    # the last listing before it was Wed 24 Dec (window Mon 14:00 -> Tue 14:00): Fri 26 Dec takes Tue -> Thu
+    assert ARXIV.window(date(2025, 12, 26)) == (utc(2025, 12, 23, 19), utc(2025, 12, 25, 19))
+    assert ARXIV.window(date(2025, 12, 24)) == listing_window(date(2025, 12, 24))
+    # two holidays around a weekend: Tue 30 Dec 2025 and Thu 1 Jan 2026
+    assert ARXIV.window(date(2025, 12, 31)) == (utc(2025, 12, 26, 19), utc(2025, 12, 30, 19))
+    assert ARXIV.window(date(2026, 1, 2)) == (utc(2025, 12, 30, 19), utc(2026, 1, 1, 19))
+    assert ARXIV.lookback_window(date(2025, 12, 26), 1) == (utc(2025, 12, 22, 19), utc(2025, 12, 25, 19))
+
+
+def test_windows_tile_time_across_holidays() -> None:
+    days = ARXIV.days(date(2025, 11, 3), date(2026, 1, 30))
+    windows = [ARXIV.window(d) for d in days]
+    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:], strict=False))  # no gap, no overlap
+    assert date(2025, 11, 27) not in days and date(2025, 12, 25) not in days and date(2026, 1, 1) not in days
+
+
+def test_the_newest_listing_skips_a_holiday() -> None:
+    # Wed 24 Dec 22:00 EST: the 25th's listing would have been announced at 20:00, but there is none
+    assert ARXIV.newest(utc(2025, 12, 25, 3)) == date(2025, 12, 24)
+    assert ARXIV.newest(utc(2025, 12, 26, 3)) == date(2025, 12, 26)
+
+
+def test_backfill_days_leave_holidays_out() -> None:
+    days = ARXIV.days(date(2025, 12, 22), date(2026, 1, 5))
+    assert [d.isoformat() for d in days] == ["2025-12-22", "2025-12-23", "2025-12-24", "2025-12-26", "2025-12-29",
+                                             "2025-12-31", "2026-01-02", "2026-01-05"]
+
+
+def test_config_holidays_add_ad_hoc_deferrals_and_years() -> None:
+    calendar = listing_calendar([date(2027, 1, 1), date(2026, 3, 4)])
+    assert not calendar.is_listing_day(date(2027, 1, 1)) and not calendar.is_listing_day(date(2026, 3, 4))
+    assert calendar.unknown_years([date(2027, 5, 5), date(2028, 1, 3)]) == [2028]
+    assert ARXIV.unknown_years([date(2027, 5, 5)]) == [2027]
+    with pytest.raises(ConfigError, match="2026-03-07 is a Saturday"):
+        listing_calendar([date(2026, 3, 7)])
+
+
+def test_weekday_names_are_english_whatever_the_locale() -> None:
+    with pytest.raises(NoListingError, match="is a Saturday"):
+        Calendar().check(date(2025, 12, 27))

@@ -13,11 +13,15 @@ import httpx
 import pytest
 
 from summarizer.core.errors import OutputError
-from summarizer.core.models import Entry, Paper, Summary
+from summarizer.core.models import Entry, Paper
 from summarizer.core.pricing import Price
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
+from summarizer.edges.engine import Answer
+from summarizer.jobs.day_run import NightlyParams
 from summarizer.jobs.nightly import run_nightly
-from summarizer.jobs.summaries import Report, Services, Summarizer
+from summarizer.jobs.report import Report
+from summarizer.jobs.services import Services
+from summarizer.jobs.summarizer import Summarizer
 from tests.fakes import FIXTURES, FakeServer, Sleeps
 
 DAY = date(2025, 12, 24)
@@ -41,11 +45,12 @@ def make_settings(server: FakeServer, tmp: Path, concurrency: int = 8, **llm: An
 
 
 def nightly(settings: Settings, day: date | None = DAY, now: datetime = AFTER_ANNOUNCEMENT,
-            **kwargs: Any) -> tuple[Report, list[str]]:
+            summarizer_type: type[Summarizer] = Summarizer, **params: Any) -> tuple[Report, list[str]]:
     async def go() -> tuple[Report, list[str]]:
         async with httpx.AsyncClient() as client:
             services = Services(arxiv_http=client, sleep=Sleeps(), now=lambda: now)
-            return await run_nightly(settings, day, services, **kwargs)
+            result = await run_nightly(settings, services, NightlyParams(day=day, **params), summarizer_type)
+            return result.report, result.ids
 
     return asyncio.run(go())
 
@@ -75,18 +80,18 @@ def test_a_papers_crash_is_that_papers_failure(tmp_path: Path, server: FakeServe
     broken = sample_entries[7].paper.id
 
     class Crashes(Summarizer):
-        async def fresh(self, paper: Paper) -> Summary:
+        async def ask(self, paper: Paper) -> Answer:
             if paper.id == broken:
                 raise RuntimeError("boom")
-            return await super().fresh(paper)
+            return await super().ask(paper)
 
     report, ids = nightly(make_settings(server, tmp_path), summarizer_type=Crashes)
     assert [(f.id, f.reason) for f in report.failed] == [(broken, "unexpected error: RuntimeError: boom")]
     assert len(ids) == 37 and broken not in ids
 
 
-def rss_for(day: date, ids: list[str]) -> bytes:
-    """arXiv's RSS feed for `day` with these new papers (the shape of fixtures/arxiv/rss-2025-12-24.xml)."""
+def rss_for(day: date, ids: list[str]) -> dict[str, bytes]:
+    """arXiv's RSS feed of cs.IR+cs.AI for `day` with these new papers (the fixture's shape)."""
     text = (FIXTURES / "arxiv" / "rss-2025-12-24.xml").read_text(encoding="utf-8")
     head, _, rest = text.partition("<item>")
     tail = rest[rest.rindex("</item>") + len("</item>"):]
@@ -94,7 +99,7 @@ def rss_for(day: date, ids: list[str]) -> bytes:
     head = head.replace("Wed, 24 Dec 2025 00:00:00 -0500", stamp)
     items = "".join(f"<item><guid isPermaLink=\"false\">oai:arXiv.org:{i}v1</guid>"
                     f"<arxiv:announce_type>new</arxiv:announce_type></item>" for i in ids)
-    return (head + items + tail).encode()
+    return {"cs.IR+cs.AI": (head + items + tail).encode()}
 
 
 def test_yesterdays_failure_is_completed_on_the_default_rss_path(tmp_path: Path, server: FakeServer,
@@ -103,30 +108,31 @@ def test_yesterdays_failure_is_completed_on_the_default_rss_path(tmp_path: Path,
     # was never retried (issue 10, item 5).
     settings = make_settings(server, tmp_path, max_retries=0)
     settings = settings.model_copy(update={"arxiv": settings.arxiv.model_copy(update={"use_rss": True})})
-    server.state.rss = (FIXTURES / "arxiv" / "rss-2025-12-24.xml").read_bytes()
+    server.state.rss = {"cs.IR+cs.AI": (FIXTURES / "arxiv" / "rss-2025-12-24.xml").read_bytes()}
     broken = sample_entries[3].paper
     server.state.always_fail = {broken.title}
     first, ids = nightly(settings, day=None)
     assert [f.id for f in first.failed] == [broken.id] and broken.id not in ids
     server.state.always_fail = set()
-    server.state.rss = rss_for(date(2025, 12, 25), [])  # the next listing has nothing new in these categories
-    second, ids = nightly(settings, day=None, now=datetime(2025, 12, 25, 3, 0, tzinfo=UTC))
-    assert second.date == "2025-12-25" and ids == [broken.id] and second.summarized == 1
-    digest = (tmp_path / "out" / "2025-12-25.md").read_text()
+    server.state.synthesize = True  # a paper with no recorded answer gets a plain valid one
+    server.state.rss = rss_for(date(2025, 12, 26), [broken.id])  # the next listing (after the holiday)
+    second, ids = nightly(settings, day=None, now=datetime(2025, 12, 26, 3, 0, tzinfo=UTC))
+    assert second.date == "2025-12-26" and broken.id in ids and second.summarized == len(ids)
+    digest = (tmp_path / "out" / "2025-12-26.md").read_text()
     assert broken.title in digest
-    third, ids = nightly(settings, day=None, now=datetime(2025, 12, 26, 3, 0, tzinfo=UTC))
+    third, ids = nightly(settings, day=None, now=datetime(2025, 12, 29, 3, 0, tzinfo=UTC))
     assert third.fetched == 0  # completed once: not again
 
 
 def test_an_empty_listing_writes_a_report_saying_so(tmp_path: Path, server: FakeServer) -> None:
     settings = make_settings(server, tmp_path)
     settings = settings.model_copy(update={"arxiv": settings.arxiv.model_copy(update={"use_rss": True})})
-    server.state.rss = rss_for(date(2025, 12, 25), [])
-    report, ids = nightly(settings, day=None, now=datetime(2025, 12, 25, 3, 0, tzinfo=UTC))
+    server.state.rss = rss_for(date(2025, 12, 26), [])
+    report, ids = nightly(settings, day=None, now=datetime(2025, 12, 26, 3, 0, tzinfo=UTC))
     assert ids == [] and report.fetched == 0
-    saved = json.loads((tmp_path / "out" / "2025-12-25.report.json").read_text())
-    assert saved["fetched"] == 0 and "no new papers in cs.IR, cs.AI for 2025-12-25" in saved["note"]
-    assert not (tmp_path / "out" / "2025-12-25.md").exists()
+    saved = json.loads((tmp_path / "out" / "2025-12-26.report.json").read_text())
+    assert saved["fetched"] == 0 and "no new papers in cs.IR, cs.AI for 2025-12-26" in saved["note"]
+    assert not (tmp_path / "out" / "2025-12-26.md").exists()
 
 
 def test_limit_tries_a_few_papers(tmp_path: Path, server: FakeServer) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from summarizer.edges.llm import RunUsage
 from summarizer.face.progress import PlainProgress, RichProgress, Throttle, line, make_progress
-from summarizer.jobs.summaries import Progress
+from summarizer.jobs.report import Progress
 
 
 def test_a_line_says_where_the_run_stands() -> None:
@@ -42,7 +42,7 @@ def test_the_batch_and_backfill_status_lines_show_their_first_state_at_once(
         boot: float, capsys: pytest.CaptureFixture[str]) -> None:
     from types import SimpleNamespace
 
-    from summarizer.face.cmd_backfill import batch_status_printer
+    from summarizer.face.batch_args import batch_status_printer
 
     now = [boot]
     show = batch_status_printer(SimpleNamespace(quiet=False), every=30, clock=lambda: now[0])

@@ -58,7 +58,7 @@ class InvalidPaperIdError(SummarizerError):
 
 
 class NoListingError(SummarizerError):
-    """The requested date has no arXiv listing (Saturday, Sunday)."""
+    """The requested date has no arXiv listing (Saturday, Sunday, an arXiv holiday)."""
 
 
 class FetchError(SummarizerError):
@@ -117,6 +117,19 @@ class AnswerRejected(LLMError):
 
 class BudgetExceeded(LLMError):
     """`max_cost_usd` was reached before this request could start: not a failure, the paper is not started."""
+
+
+class RunLocked(SummarizerError):
+    """Another run holds the cache's lock: this one starts nothing."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class RunFailed(SummarizerError):
+    """Something no paper caused stopped the run (a disk that cannot be written, a locked cache): every
+    answer validated so far is cached, and the re-run completes the rest."""
 
 
 class Interrupted(SummarizerError):

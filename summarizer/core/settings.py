@@ -6,6 +6,7 @@ are refused so a typo is an error naming the key, not a silently ignored setting
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -34,9 +35,9 @@ class ArxivSettings(_Section):
     max_retries: int = Field(4, ge=0)
     retry_backoff_seconds: float = Field(2.0, gt=0)
     lookback_listings: int = Field(2, ge=0)
-
-    def feed_url(self) -> str:
-        return self.rss_url or "https://rss.arxiv.org/rss/" + "+".join(self.categories)
+    # Listing dates arXiv does not publish, beyond the calendar shipped in summarizer/data (ad hoc deferrals,
+    # years not shipped yet).
+    holidays: list[date] = Field(default_factory=list)
 
 
 class LLMSettings(_Section):

@@ -19,9 +19,11 @@ import httpx
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
 from summarizer.demo.replay import ArxivArchive, RecordedAnswers, arxiv_transport, llm_transport
 from summarizer.edges.resources import RECORDINGS, data_file
+from summarizer.jobs.day_run import NightlyParams
 from summarizer.jobs.digest_files import digest_paths
-from summarizer.jobs.nightly import run_nightly
-from summarizer.jobs.summaries import Progress, Report, Services
+from summarizer.jobs.nightly import NightlyResult, run_nightly
+from summarizer.jobs.report import Progress
+from summarizer.jobs.services import Services
 
 DEMO_DATE = date(2025, 12, 24)
 
@@ -37,8 +39,10 @@ def demo_settings(output_dir: Path, cache_dir: Path) -> Settings:
 
 
 async def run_demo(output_dir: Path, *, stop: asyncio.Event | None = None,
-                   on_progress: Callable[[Progress], None] = lambda p: None) -> tuple[Report, dict[str, Path]]:
-    """The nightly job for 2025-12-24 with both HTTP edges replaying `fixtures/`; a fresh cache each time."""
+                   on_progress: Callable[[Progress], None] = lambda p: None,
+                   publish_site: bool = True) -> tuple[NightlyResult, dict[str, Path]]:
+    """The nightly job for 2025-12-24 with both HTTP edges replaying `fixtures/`; a fresh cache each time, and
+    the reading site at OUTPUT_DIR/site."""
     listings = sorted((f for f in data_file(RECORDINGS, "arxiv").iterdir() if f.name.startswith("listing-")),
                       key=lambda f: f.name)
     archive = ArxivArchive.from_files(listings)
@@ -48,5 +52,6 @@ async def run_demo(output_dir: Path, *, stop: asyncio.Event | None = None,
         async with httpx.AsyncClient(transport=arxiv_transport(archive)) as arxiv_http, \
                 httpx.AsyncClient(transport=llm_transport(answers)) as llm_http:
             services = Services(arxiv_http=arxiv_http, llm_http=llm_http, stop=stop, on_progress=on_progress)
-            report, _ = await run_nightly(settings, DEMO_DATE, services)
-    return report, digest_paths(output_dir, DEMO_DATE)
+            result = await run_nightly(settings, services, NightlyParams(day=DEMO_DATE, publish_site=publish_site,
+                                                                         command="demo"))
+    return result, digest_paths(output_dir, DEMO_DATE)

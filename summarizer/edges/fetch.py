@@ -1,118 +1,60 @@
-"""The first stage: exactly the papers arXiv announced for a listing date, through its API.
+"""The first stage: exactly the papers arXiv announced for a listing date, through its API and RSS feed.
 
-Built on the `arxiv` package's query vocabulary and Atom parser, with what that client lacks:
-a request timeout, retries with exponential backoff that honour `Retry-After`, one request in
-flight, `delay_seconds` between requests as arXiv asks, and clear errors for arXiv's error feed,
-malformed XML, wrong content types and connections that never answer. HTTP goes through an
-injected `httpx.AsyncClient`, sleeps and the clock are injected too, so tests run instantly
-against loopback fakes.
+Uses the `arxiv` package's query vocabulary and our own Atom parser (`core.arxiv_feeds`), with
+what that client lacks: a request timeout, retries with exponential backoff that honour
+`Retry-After`, one request in flight, `delay_seconds` between requests as arXiv asks, and clear
+errors for arXiv's error feed, malformed XML, wrong content types and connections that never
+answer. The RSS feed is read for the run's own categories; a feed dated another day, or one that
+lists nothing for a category (arXiv's feeds have gone stale for one category while others were
+current, and have answered 200 with no items), gives way to the API's submission window for
+that category, and `notes` says so for the run report. HTTP goes through an injected
+`httpx.AsyncClient`, sleeps and the clock are injected too, so tests run instantly against
+loopback fakes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from email.utils import parsedate_to_datetime
-from typing import Any
 
 import httpx
-from lxml import etree
 
-from summarizer.core.errors import ArxivAPIError, FetchError, InvalidPaperIdError
-from summarizer.core.listing import api_timestamp, listing_window, lookback_window
+from summarizer.core.arxiv_feeds import AtomPage, FeedError, arxiv_error_text, parse_atom, parse_rss
+from summarizer.core.errors import ArxivAPIError, FetchError
+from summarizer.core.listing import Calendar, api_timestamp
 from summarizer.core.models import Paper, parse_arxiv_id
 from summarizer.core.settings import ArxivSettings
+from summarizer.edges.resources import arxiv_categories, listing_calendar
 from summarizer.edges.retry import Retryable, server_wait, with_retries
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
-_ATOM = "{http://www.w3.org/2005/Atom}"
-_ARXIV_NS = "http://arxiv.org/schemas/atom"
-_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+RSS_BASE = "https://rss.arxiv.org/rss"
+
+
 @dataclass
 class FetchStats:
     requests: int = 0
     retries: int = 0
 
 
-@dataclass
-class _Page:
-    total: int
-    papers: list[Paper]
-
-
-def paper_from_result(result: Any) -> Paper:
-    """An `arxiv.Result` as our record: fields kept faithfully, primary category first."""
-    paper_id, version = parse_arxiv_id(result.entry_id)
-    categories = [result.primary_category] + [c for c in result.categories if c != result.primary_category]
-    return Paper(
-        id=paper_id,
-        version=version,
-        title=re.sub(r"\s+", " ", result.title).strip(),
-        authors=[a.name for a in result.authors],
-        abstract=result.summary.strip(),
-        primary_category=result.primary_category,
-        categories=categories,
-        comment=result.comment,
-        journal_ref=result.journal_ref,
-        doi=result.doi,
-        published=result.published,
-        updated=result.updated,
-        abs_url=f"https://arxiv.org/abs/{paper_id}",
-        pdf_url=result.pdf_url or f"https://arxiv.org/pdf/{paper_id}",
-    )
-
-
-def parse_atom(content: bytes, url: str) -> _Page:
-    """A page of arXiv's Atom API; malformed XML raises `Retryable` (arXiv does send half pages)."""
-    from arxiv import _feed
-
-    try:
-        root = etree.fromstring(content, parser=_XML_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise Retryable(f"malformed XML from arXiv ({exc.msg})") from None
-    if root is None or root.tag != f"{_ATOM}feed":
-        raise Retryable("arXiv's answer is not an Atom feed")
-    feed = _feed.parse(content)
-    try:
-        papers = [paper_from_result(r) for r in feed.results]
-    except InvalidPaperIdError as exc:
-        raise FetchError(f"arXiv returned an entry with an unreadable id ({exc.text!r})", url=url) from None
-    return _Page(total=feed.header.total_results, papers=papers)
-
-
-def arxiv_error_text(content: bytes) -> str | None:
-    """The message of arXiv's error feed (an <entry> titled Error), if that is what this is."""
-    try:
-        root = etree.fromstring(content, parser=_XML_PARSER)
-    except etree.XMLSyntaxError:
-        return None
-    for entry in root.iter(f"{_ATOM}entry"):
-        if (entry.findtext(f"{_ATOM}title") or "").strip() == "Error":
-            return (entry.findtext(f"{_ATOM}summary") or "").strip() or "unspecified error"
-    return None
-
-
-def parse_rss(content: bytes) -> tuple[date | None, list[tuple[str, str]]]:
-    """(the listing date the feed carries, [(id, announce_type)]) of arXiv's RSS feed."""
-    root = etree.fromstring(content, parser=_XML_PARSER)
-    channel = root.find("channel")
-    if channel is None:
-        raise ValueError("no <channel>")
-    stamp = channel.findtext("pubDate") or channel.findtext("lastBuildDate")
-    carried = parsedate_to_datetime(stamp).date() if stamp else None
-    items = []
-    for item in channel.iter("item"):
-        guid = (item.findtext("guid") or item.findtext("link") or "").strip()
-        kind = (item.findtext(f"{{{_ARXIV_NS}}}announce_type") or "new").strip()
-        items.append((parse_arxiv_id(guid.removeprefix("oai:arXiv.org:"))[0], kind))
-    return carried, items
+def feed_url(settings: ArxivSettings, categories: list[str]) -> str | None:
+    """The RSS feed of the run's `categories`. A configured `rss_url` ending in categories joined by "+"
+    (arXiv's own form, on a mirror or proxy) is aimed at the run's categories; one of another form is
+    the feed of the configured categories, used for exactly those: for others it would leave the run's
+    own papers out, and the API's window is read instead (None)."""
+    if settings.rss_url is None:
+        return f"{RSS_BASE}/{'+'.join(categories)}"
+    base, _, last = settings.rss_url.rstrip("/").rpartition("/")
+    listed = last.split("+")
+    if base and all(c in arxiv_categories() for c in listed):
+        return settings.rss_url if set(categories) == set(listed) else f"{base}/{'+'.join(categories)}"
+    return settings.rss_url if set(categories) == set(settings.categories) else None
 
 
 class ArxivFetcher:
@@ -126,9 +68,12 @@ class ArxivFetcher:
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         categories: list[str] | None = None,
+        calendar: Calendar | None = None,
     ) -> None:
         self.settings = settings
         self.categories = categories or settings.categories
+        self.calendar = calendar or listing_calendar(settings.holidays)
+        self.notes: list[str] = []  # how the listing was read, when not as asked: for the run report
         self._client = client
         self._sleep = sleep
         self._clock = clock
@@ -148,7 +93,7 @@ class ArxivFetcher:
             finally:
                 self._last_request = self._clock()
 
-    async def _try_page(self, params: dict[str, str], first_page: bool) -> _Page:
+    async def _try_page(self, params: dict[str, str], first_page: bool) -> AtomPage:
         url = self.settings.api_url
         try:
             resp = await self._paced_get(url, params, self.settings.timeout_seconds)
@@ -167,13 +112,18 @@ class ArxivFetcher:
         ctype = resp.headers.get("content-type", "")
         if "xml" not in ctype:
             raise Retryable(f"arXiv answered with content type {ctype or 'none'!r}, not Atom XML", status)
-        page = parse_atom(resp.content, url)
+        try:
+            page = parse_atom(resp.content)
+        except FeedError as exc:
+            if exc.retry:
+                raise Retryable(str(exc), status) from None
+            raise FetchError(str(exc), url=url) from None
         start = int(params["start"])
         if not page.papers and (not first_page or page.total > start):
             raise Retryable("arXiv returned an empty page in the middle of the results")
         return page
 
-    async def _page(self, params: dict[str, str], first_page: bool) -> _Page:
+    async def _page(self, params: dict[str, str], first_page: bool) -> AtomPage:
         attempts = self.settings.max_retries + 1
         try:
             return await with_retries(lambda: self._try_page(params, first_page), attempts=attempts,
@@ -206,26 +156,33 @@ class ArxivFetcher:
             if not page.papers or start >= page.total:
                 return
 
-    def wanted(self, paper: Paper) -> bool:
+    def wanted(self, paper: Paper, categories: list[str] | None = None) -> bool:
+        cats = categories or self.categories
         if self.settings.include_cross_lists:
-            return any(c in self.categories for c in paper.categories)
-        return paper.primary_category in self.categories
+            return any(c in cats for c in paper.categories)
+        return paper.primary_category in cats
 
     async def rss_ids(self, day: date) -> list[str] | None:
-        """Today's announced ids from the RSS feed, or None when it is unreachable or not for `day`."""
-        url = self.settings.feed_url()
+        """The ids the RSS feed of the run's categories announces for `day`, or None when there is no usable
+        feed for them, it is unreachable, or it carries another day."""
+        url = feed_url(self.settings, self.categories)
+        if url is None:
+            self.notes.append(f"rss_url {self.settings.rss_url} is not a feed of {', '.join(self.categories)}: "
+                              "took the API's submission window")
+            return None
         try:
             resp = await self._paced_get(url, None, self.settings.rss_timeout_seconds)
             resp.raise_for_status()
             carried, items = parse_rss(resp.content)
-        except (httpx.HTTPError, ValueError, etree.XMLSyntaxError, InvalidPaperIdError) as exc:
-            log.info("RSS feed %s unusable (%s); using the submission window", url, type(exc).__name__)
+        except (httpx.HTTPError, FeedError) as exc:
+            log.info("RSS feed %s unusable (%s); using the submission window", url, exc)
+            self.notes.append(f"the RSS feed was unusable ({type(exc).__name__}): took the API's submission window")
             return None
         if carried != day:
-            log.info("RSS feed carries %s, not %s; using the submission window", carried, day)
+            self.notes.append(f"the RSS feed carries {carried}, not {day}: took the API's submission window")
             return None
         kinds = {"new", "cross"} if self.settings.include_cross_lists else {"new"}
-        return list(dict.fromkeys(pid for pid, kind in items if kind in kinds))
+        return list(dict.fromkeys(item.id for item in items if item.announce_type in kinds))
 
     async def listing(self, day: date, *, exclude: set[str] | None = None,
                       use_rss: bool = False) -> AsyncIterator[Paper]:
@@ -233,25 +190,42 @@ class ArxivFetcher:
 
         `exclude` holds the ids of earlier digests: when given, the query also reaches back over
         `lookback_listings` earlier windows for papers arXiv held for moderation, keeping those not
-        digested yet. Without it (first run), exactly the day's window is taken.
+        digested yet. Without it (first run), exactly the day's window is taken. A category the RSS
+        feed lists nothing for is read from its window instead.
         """
         seen: set[str] = set()
         ids = await self.rss_ids(day) if use_rss else None
+        missing = self.categories
         if ids is not None:
+            covered: set[str] = set()  # categories with a new paper of their own: cross-lists prove nothing
             async for paper in self.by_ids(ids):
                 if paper.id not in seen and self.wanted(paper):
                     seen.add(paper.id)
+                    covered.add(paper.primary_category)
                     yield paper
-            return
+            missing = [c for c in self.categories if c not in covered]
+        for category in missing if ids is not None else [None]:
+            cats = [category] if category is not None else self.categories
+            found = 0
+            async for paper in self._window(day, cats, exclude, seen):
+                found += 1
+                yield paper
+            if category is not None and found:
+                self.notes.append(f"{category}: the RSS feed for {day} listed no paper; took the API's submission "
+                                  f"window ({found} papers)")
+
+    async def _window(self, day: date, categories: list[str], exclude: set[str] | None,
+                      seen: set[str]) -> AsyncIterator[Paper]:
+        """The papers of `categories` submitted in listing `day`'s window (widened for the lookback)."""
         if exclude is None:
-            start, end = listing_window(day)
+            start, end = self.calendar.window(day)
         else:
-            start, end = lookback_window(day, self.settings.lookback_listings)
-        cats = " OR ".join(f"cat:{c}" for c in self.categories)
+            start, end = self.calendar.lookback_window(day, self.settings.lookback_listings)
+        cats = " OR ".join(f"cat:{c}" for c in categories)
         query = f"({cats}) AND submittedDate:[{api_timestamp(start)} TO {api_timestamp(end)}]"
         async for page in self.search(query=query):
             for paper in page:
-                if paper.id in seen or (exclude and paper.id in exclude) or not self.wanted(paper):
+                if paper.id in seen or (exclude and paper.id in exclude) or not self.wanted(paper, categories):
                     continue
                 if paper.published is not None and not start <= paper.published < end:
                     continue

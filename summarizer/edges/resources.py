@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from summarizer.core.listing import Calendar
 from summarizer.core.pricing import Price
 from summarizer.core.prompts import PromptSet
 
@@ -64,6 +67,18 @@ def price_table() -> tuple[dict[str, Price], str]:
     """The shipped prices by model, and the date they were read (from `data/prices.toml`)."""
     data = tomllib.loads(data_file(DATA, "prices.toml").read_text(encoding="utf-8"))
     return {name: Price(**entry) for name, entry in data["models"].items()}, str(data["read"])
+
+
+@lru_cache(maxsize=1)
+def arxiv_holidays() -> dict[int, tuple[date, ...]]:
+    """arXiv's published holidays (listing dates with no announcement) by year, from `data/arxiv-holidays.toml`."""
+    data = tomllib.loads(data_file(DATA, "arxiv-holidays.toml").read_text(encoding="utf-8"))
+    return {int(year): tuple(days) for year, days in data["years"].items()}
+
+
+def listing_calendar(extra: Iterable[date] = ()) -> Calendar:
+    """arXiv's calendar: the shipped holidays and the config's own (`[arxiv] holidays`)."""
+    return Calendar.of(dict(arxiv_holidays()), extra)
 
 
 @dataclass(frozen=True)

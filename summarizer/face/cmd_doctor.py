@@ -17,7 +17,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from summarizer.core.errors import ConfigError
     from summarizer.face.config import config_path, load_settings
     from summarizer.jobs.doctor import run_doctor
-    from summarizer.jobs.summaries import Services
+    from summarizer.jobs.services import Services
 
     try:
         path = str(config_path(args.config))

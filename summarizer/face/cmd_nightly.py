@@ -5,18 +5,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from summarizer.face.argtypes import categories_arg, date_arg
-from summarizer.face.cmd_backfill import add_batch_args, batch_request, describe_batch, uses_batch, with_retry_mode
-from summarizer.face.cmd_site import refresh_site
-from summarizer.face.runner import info, load_config, money, with_signals
+from summarizer.face.batch_args import (
+    add_batch_args,
+    batch_request,
+    describe_batch,
+    describe_collected,
+    uses_batch,
+    with_retry_mode,
+)
+from summarizer.face.cmd_site import describe_site, refresh_site
+from summarizer.face.runner import command_line, info, load_config, money, with_signals
 
 
 def print_report(args: argparse.Namespace, report: Any, written: Path | None) -> int:
     """The run's summary on stderr; the exit code: 3 when papers were left out (failed or not started)."""
+    describe_collected(args, report.collected)
+    for note in report.listing_notes:
+        info(args, f"{report.date}: {note}")
+    if report.in_other_batches:
+        info(args, f"{report.date}: {report.in_other_batches} papers left to an unfinished batch job of an earlier "
+                   "run (the next run collects it)")
     for failure in report.failed:
         print(f"summarizer: failed: {failure.id} ({failure.title}): {failure.reason}", file=sys.stderr)
     if report.fetched == 0 and not report.failed:
@@ -42,10 +54,9 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     from summarizer.core.errors import ConfigError
     from summarizer.face.config import check_categories
     from summarizer.face.progress import make_progress
-    from summarizer.jobs.digest_files import digest_paths
+    from summarizer.jobs.day_run import NightlyParams
     from summarizer.jobs.nightly import run_nightly
-    from summarizer.jobs.nightly_batch import run_nightly_batch
-    from summarizer.jobs.summaries import Services
+    from summarizer.jobs.services import Services
 
     settings = with_retry_mode(load_config(args), args)
     if args.categories:
@@ -53,7 +64,9 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     batch = uses_batch(args)
     if batch and args.no_cache:
         raise ConfigError("--no-cache works in sync mode only", key="--no-cache")
-    request = batch_request(args) if batch else None
+    params = NightlyParams(day=args.date, categories=tuple(args.categories) if args.categories else None,
+                           force=args.no_cache, limit=args.limit, batch=batch_request(args) if batch else None,
+                           publish_site=settings.site.enabled, command=command_line(args))
     progress = make_progress(args.quiet)
 
     async def job(stop: asyncio.Event) -> Any:
@@ -61,22 +74,21 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         async with httpx.AsyncClient(verify=tls) as arxiv_http:
             services = Services(arxiv_http=arxiv_http, stop=stop, on_progress=progress or (lambda p: None),
                                 ssl_context=tls)
-            if request is not None:
-                return await run_nightly_batch(settings, args.date, services, args.categories, args.limit, request)
-            return await run_nightly(settings, args.date, services, args.categories, force=args.no_cache,
-                                     limit=args.limit)
+            return await run_nightly(settings, services, params)
 
     try:
-        report, _ = asyncio.run(with_signals(job))
+        result = asyncio.run(with_signals(job))
     finally:
         if progress is not None:
             progress.close(getattr(progress, "last", None))
-    out = digest_paths(Path(settings.paths.output_dir).expanduser(), date.fromisoformat(report.date))["md"]
+    report = result.report
+    out = Path(settings.paths.output_dir).expanduser() / f"{report.date}.md"
     describe_batch(args, report.batch)
-    if report.batch is not None and report.batch.status in ("submitted", "exported"):
+    if result.halted is not None:
+        describe_collected(args, report.collected)
         return 0
     code = print_report(args, report, out if out.exists() else None)
-    refresh_site(args, settings)
+    describe_site(args, result.site)
     return code
 
 
@@ -86,7 +98,7 @@ def cmd_paper(args: argparse.Namespace) -> int:
     from summarizer.core.models import parse_arxiv_id
     from summarizer.core.render import render_entry
     from summarizer.jobs.paper import run_paper
-    from summarizer.jobs.summaries import Services
+    from summarizer.jobs.services import Services
 
     parse_arxiv_id(args.id)
     settings = load_config(args)
@@ -109,7 +121,7 @@ def cmd_paper(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from summarizer.demo import demo_settings, run_demo
+    from summarizer.demo import run_demo
     from summarizer.face.progress import make_progress
 
     info(args, "summarizer demo: replaying recorded arXiv pages and recorded LLM answers (offline, no key "
@@ -120,13 +132,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return await run_demo(Path(args.out), stop=stop, on_progress=progress or (lambda p: None))
 
     try:
-        report, paths = asyncio.run(with_signals(job))
+        result, paths = asyncio.run(with_signals(job))
     finally:
         if progress is not None:
             progress.close(getattr(progress, "last", None))
-    code = print_report(args, report, paths["md"])
+    code = print_report(args, result.report, paths["md"])
     info(args, "wrote " + ", ".join(str(p) for p in paths.values()))
-    refresh_site(args, demo_settings(Path(args.out), Path(args.out) / ".cache"), Path(args.out) / "site")
+    describe_site(args, result.site)
     return code
 
 
@@ -134,9 +146,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
              config: argparse.ArgumentParser) -> None:
     nig = sub.add_parser("nightly", parents=[common, config], help="fetch a listing, summarize it, write the digest",
                          description="Fetch arXiv listing D, summarize every paper (cache first) and write "
-                         "OUTPUT_DIR/D.md, D.html, D.jsonl and D.report.json. Exit 0 when every paper is done, "
-                         "3 when some failed (they are left out and listed; re-run to complete), 1 when the "
-                         "job could not run, 130 when interrupted.")
+                         "OUTPUT_DIR/D.md, D.html, D.jsonl and D.report.json, then refresh the site. Batch jobs of "
+                         "earlier runs that have finished are collected and their days written first. Exit 0 "
+                         "when every paper is done, 3 when some failed (they are left out and listed; re-run to "
+                         "complete), 1 when the job could not run (an arXiv holiday or weekend date, another run "
+                         "holding the cache), 130 when interrupted.")
     nig.add_argument("--date", type=date_arg, metavar="YYYY-MM-DD",
                      help="listing date (default: the newest published)")
     nig.add_argument("--categories", type=categories_arg, metavar="CAT,CAT", help="override [arxiv] categories")

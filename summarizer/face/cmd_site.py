@@ -11,6 +11,7 @@ from summarizer.face.runner import info, load_config
 
 if TYPE_CHECKING:
     from summarizer.core.settings import Settings
+    from summarizer.jobs.site_build import SiteReport
 
 
 def refresh_site(args: argparse.Namespace, settings: Settings, out: Path | None = None, full: bool = False) -> int:
@@ -20,7 +21,13 @@ def refresh_site(args: argparse.Namespace, settings: Settings, out: Path | None 
 
     if not settings.site.enabled and out is None:
         return 0
-    report = build_site(settings, out, full=full)
+    return describe_site(args, build_site(settings, out, full=full))
+
+
+def describe_site(args: argparse.Namespace, report: SiteReport | None) -> int:
+    """What a site refresh did, on stderr; returns how many days it left out."""
+    if report is None:
+        return 0
     for day, why in report.skipped.items():
         print(f"summarizer: site: left out {day}: {why}", file=sys.stderr)
     changed = len(report.rebuilt_days) + len(report.removed_days)

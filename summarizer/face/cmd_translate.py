@@ -1,4 +1,4 @@
-"""`translate` and `batch status|collect|cancel`: translation jobs as commands."""
+"""`translate`: translation jobs (records files, or the digest of a date) as a command."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from summarizer.core.errors import SummarizerError
 from summarizer.core.settings import Settings
 from summarizer.face.argtypes import date_arg
-from summarizer.face.cmd_backfill import batch_status_printer
+from summarizer.face.batch_args import batch_status_printer
 from summarizer.face.runner import info, load_config, money, with_signals
 
 
@@ -32,7 +32,7 @@ def _finish_translate(args: argparse.Namespace, result: Any) -> int:
     return 0
 
 
-def _run_translate_job(args: argparse.Namespace, settings: Settings, job: Any, wait_for_results: bool) -> int:
+def run_translate_job(args: argparse.Namespace, settings: Settings, job: Any, wait_for_results: bool) -> int:
     from summarizer.jobs.translate_job import run_translate
 
     async def run(stop: asyncio.Event) -> Any:
@@ -65,68 +65,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     job = TranslateJob(records_path=str(records), out=str(out), language=language, fields=fields, mode=args.mode,
                        retry_mode=args.retry_mode, glossary=args.glossary or settings.translate.glossary,
                        digest_day=args.date.isoformat() if args.date else None)
-    return _run_translate_job(args, settings, job, wait_for_results=not args.no_wait)
-
-
-def _list_jobs(cache_dir: Path) -> int:
-    import time
-
-    from summarizer.edges.batch import list_states
-
-    states = list_states(cache_dir)
-    if not states:
-        print(f"no batch jobs under {cache_dir / 'batch-jobs'}")
-    for state in states:
-        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(state.created))
-        batches = sum(1 for r in state.rounds for p in r.parts if p.batch_id)
-        what = state.args.get("kind") or f"translate {','.join(state.args.get('fields', []))} -> {state.language}"
-        print(f"{state.job_id}  {state.status:<10} {created}  {what}, {len(state.rounds)} round(s), "
-              f"{batches} batch(es)")
-    return 0
-
-
-def cmd_batch(args: argparse.Namespace) -> int:
-    from summarizer.edges.batch import BatchAPI, cancel_job, load_state
-    from summarizer.edges.llm import ChatClient
-    from summarizer.jobs.translate_job import TranslateJob
-
-    settings = load_config(args)
-    cache_dir = Path(settings.paths.cache_dir).expanduser()
-    if args.action == "list":
-        return _list_jobs(cache_dir)
-    if not args.job:
-        raise SummarizerError(f"batch {args.action} needs a JOB id (see `summarizer batch list`)")
-    state = load_state(cache_dir, args.job)
-    if state is None:
-        raise SummarizerError(f"no batch job {args.job!r} under {cache_dir / 'batch-jobs'}")
-    if args.action == "collect":
-        if "rerun" in state.args:  # a summary job: its command writes the digests too
-            raise SummarizerError(f"batch job {state.job_id} holds summaries: collect it by re-running "
-                                  f"`{state.args['rerun']}`")
-        return _run_translate_job(args, settings, TranslateJob(**state.args), wait_for_results=True)
-
-    async def run(stop: asyncio.Event) -> Any:
-        client = ChatClient(settings.llm)
-        api = BatchAPI(client.sdk)
-        try:
-            if args.action == "cancel":
-                return await cancel_job(api, cache_dir, state)
-            return [await api.retrieve(p.batch_id) for r in state.rounds for p in r.parts if p.batch_id]
-        finally:
-            await client.close()
-
-    found = asyncio.run(with_signals(run))
-    if args.action == "cancel":
-        info(args, f"job {state.job_id}: cancelled {len(found)} batch(es)")
-        return 0
-    print(f"job {state.job_id}: {state.status}, {len(state.rounds)} round(s), "
-          f"{state.args.get('kind') or state.args.get('fields')} -> "
-          f"{state.language}, {state.prompt_tokens + state.completion_tokens} tokens collected")
-    for batch in found:
-        counts = batch.request_counts
-        print(f"  batch {batch.id}: {batch.status}"
-              + (f" ({counts.completed} completed, {counts.failed} failed of {counts.total})" if counts else ""))
-    return 0
+    return run_translate_job(args, settings, job, wait_for_results=not args.no_wait)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  # type: ignore[type-arg]
@@ -150,10 +89,3 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
     tra.add_argument("--no-wait", action="store_true", help="with --mode batch: submit and return")
     tra.add_argument("--glossary", metavar="FILE", help="TOML: term = \"translation\" or \"keep\"")
     tra.set_defaults(func=cmd_translate)
-
-    bat = sub.add_parser("batch", parents=[common, config], help="list, status, collect or cancel batch jobs",
-                         description="Batch API jobs saved under cache_dir/batch-jobs: list them, show one's status, "
-                         "collect its results (what re-running the command that started it also does), or cancel it.")
-    bat.add_argument("action", choices=["list", "status", "collect", "cancel"])
-    bat.add_argument("job", metavar="JOB", nargs="?", help="the job id (not needed for list)")
-    bat.set_defaults(func=cmd_batch)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from summarizer.face.runner import money
-from summarizer.jobs.summaries import Progress
+from summarizer.jobs.report import Progress
 
 
 class Throttle:

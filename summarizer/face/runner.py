@@ -61,6 +61,11 @@ def info(args: argparse.Namespace, message: str) -> None:
         print(message, file=sys.stderr)
 
 
+def command_line(args: argparse.Namespace) -> str:
+    """The command as typed (for the lock file that says which run holds the cache); no option holds a secret."""
+    return " ".join(sys.argv[1:]) or str(getattr(args, "command", "summarizer"))
+
+
 def load_config(args: argparse.Namespace, need_key: bool = True) -> Settings:
     """The settings, with --output-dir/--cache-dir applied; `need_key`: the command talks to the LLM."""
     from summarizer.edges.llm import resolve_api_key

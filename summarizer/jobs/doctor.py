@@ -18,7 +18,7 @@ from summarizer.core.settings import Settings
 from summarizer.edges.fetch import ArxivFetcher
 from summarizer.edges.llm import MODES, ChatClient, ModeRejected
 from summarizer.edges.store import ensure_writable
-from summarizer.jobs.summaries import Services
+from summarizer.jobs.services import Services
 
 PROBE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {"ok": {"type": "string"}}, "required": ["ok"],
                                 "additionalProperties": False}

@@ -14,7 +14,8 @@ from summarizer.edges.cache import SummaryCache
 from summarizer.edges.fetch import ArxivFetcher
 from summarizer.edges.llm import RunUsage
 from summarizer.jobs.digest_files import digest_paths, find_digest, write_digest
-from summarizer.jobs.summaries import Services, Summarizer
+from summarizer.jobs.services import Services
+from summarizer.jobs.summarizer import Summarizer
 
 
 @dataclass

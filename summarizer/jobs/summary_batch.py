@@ -21,7 +21,8 @@ from summarizer.core.models import Paper
 from summarizer.core.pricing import cost_usd
 from summarizer.edges.batch import BatchAPI, JobState, load_state, save_state
 from summarizer.edges.batch_rounds import BatchLimits, BatchOutcome, BatchRunner, BatchWork
-from summarizer.jobs.summaries import BatchReport, Summarizer
+from summarizer.jobs.report import BatchReport
+from summarizer.jobs.summarizer import Summarizer
 
 
 def summary_job_id(summarizer: Summarizer, *what: Any) -> str:

@@ -1,0 +1,37 @@
+"""A day whose papers are known already (a backfill's, a collected batch job's): summarized from the cache
+and written by the nightly job's own stages, so its digest is the one a nightly run would write.
+
+The caller holds the cache's lock and has settled the batch: papers the batch left without an
+answer fail with its reason and are not asked here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from summarizer.core.models import Paper
+from summarizer.core.settings import Settings
+from summarizer.jobs.day_run import DayState, NightlyParams, open_run
+from summarizer.jobs.report import BatchReport, Report
+from summarizer.jobs.services import Services
+from summarizer.jobs.stages.listing import list_papers
+from summarizer.jobs.stages.summarize import summarize
+from summarizer.jobs.stages.write import write_day
+
+DAY_STAGES = (list_papers, summarize, write_day)
+
+
+async def write_given_day(settings: Settings, services: Services, day: date, papers: Sequence[Paper], *,
+                          categories: Sequence[str] | None = None, failures: Mapping[str, str] | None = None,
+                          batch: BatchReport | None = None, mode_batch: bool = False) -> Report:
+    """Day `day` from `papers` (its records' papers without a summary are completed too)."""
+    params = NightlyParams(day=day, categories=tuple(categories) if categories else None, given=tuple(papers),
+                           batch_failures=failures, batch_report=batch, lock=False, collect_earlier=False)
+    async with open_run(settings, services, params) as run:
+        if mode_batch:
+            run.report.mode = "batch"
+        state = DayState()
+        for stage in DAY_STAGES:
+            state = await stage(run, state)
+        return run.report

@@ -1,0 +1,84 @@
+"""What a summary run reports: the run report written beside each digest, and the live progress state.
+
+Plain data: the stages fill them, the face shows them, `D.report.json` keeps them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+
+from summarizer.edges.llm import RunUsage
+
+
+class Failure(BaseModel):
+    id: str
+    title: str
+    reason: str
+
+
+class BatchReport(BaseModel):
+    """The Batch API side of a run: what was asked, at which price, and the saving against sync."""
+
+    job_id: str
+    status: str  # done, submitted, incomplete, exported, imported
+    batches: list[str] = Field(default_factory=list)
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None  # at the batch price; None: no known price, or answered elsewhere
+    sync_cost_usd: float | None = None  # the same tokens at the sync price
+    saving_usd: float | None = None
+    files: list[str] = Field(default_factory=list)  # exported batch input files
+
+
+class CollectedJob(BaseModel):
+    """A batch job of earlier days that this run found finished, collected, and wrote the days of."""
+
+    job_id: str
+    status: str  # done, incomplete, waiting (still running at the provider)
+    days: list[str] = Field(default_factory=list)
+    papers: int = 0
+    batch: BatchReport | None = None
+
+
+class Report(BaseModel):
+    date: str
+    model: str
+    mode: str = "sync"
+    fetched: int = 0
+    summarized: int = 0
+    from_cache: int = 0
+    failed: list[Failure] = Field(default_factory=list)
+    not_started: int = 0
+    llm_requests: int = 0
+    llm_retries: int = 0
+    asked: int = 0  # papers sent to the LLM
+    first_answer_accepted: int = 0  # ... whose first answer passed every check
+    reasks: dict[str, int] = Field(default_factory=dict)  # answers refused and asked again, by reason
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float | None = 0.0  # None: the model has no known price
+    budget_reached: bool = False
+    stopped: str | None = None  # why the run stopped early (key refused, quota exhausted, ...)
+    note: str | None = None  # e.g. why nothing was fetched
+    listing_notes: list[str] = Field(default_factory=list)  # how the listing was read when not as asked
+    in_other_batches: int = 0  # papers left to an unfinished batch job of an earlier run
+    collected: list[CollectedJob] = Field(default_factory=list)  # earlier days' batch jobs this run finished
+    arxiv_requests: int = 0
+    arxiv_retries: int = 0
+    durations_s: dict[str, float] = Field(default_factory=dict)
+    interrupted: bool = False
+    batch: BatchReport | None = None
+
+
+@dataclass
+class Progress:
+    fetched: int = 0
+    done: int = 0
+    cached: int = 0
+    failed: int = 0
+    fetching: bool = True
+    usage: RunUsage = field(default_factory=RunUsage)

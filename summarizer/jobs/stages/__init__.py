@@ -1,0 +1,1 @@
+"""The nightly job's stages, one module each: collect, list, rank, summarize, write, site, deliver."""
