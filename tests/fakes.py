@@ -6,12 +6,14 @@ same `replay` functions the demo uses, and inject faults on demand. Every reques
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -438,6 +440,24 @@ def advance_batch(state: FakeState, batch: dict[str, Any]) -> None:
             batch[name] = file_id
     batch["request_counts"].update(completed=len(out), failed=len(err))
     batch["status"] = end
+
+
+def spread_archive(start: datetime, end: datetime, every: timedelta) -> ArxivArchive:
+    """Copies of the recorded entries submitted every `every` from `start` to `end` (new ids and titles):
+    papers in every listing window, holidays' included, for backfills over weeks."""
+    originals = ArxivArchive.from_files([FIXTURES / "arxiv" / "listing-2025-12-24.xml"]).entries
+    entries = []
+    moment, n = start, 0
+    while moment < end:
+        entry = copy.deepcopy(originals[n % len(originals)])
+        entry.find(f"{{{ATOM_NS}}}id").text = f"http://arxiv.org/abs/{moment:%y%m}.{50000 + n:05d}v1"
+        title = " ".join(entry.findtext(f"{{{ATOM_NS}}}title").split())
+        entry.find(f"{{{ATOM_NS}}}title").text = f"{title} (spread {n})"
+        stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        entry.find(f"{{{ATOM_NS}}}published").text = entry.find(f"{{{ATOM_NS}}}updated").text = stamp
+        entries.append(entry)
+        moment, n = moment + every, n + 1
+    return ArxivArchive(entries)
 
 
 def error_feed(message: str) -> bytes:

@@ -2,7 +2,7 @@
 
 Run once by hand (`python -m tests.make_fixtures`); the output is committed. What is real: each
 paper's id, title, authors, abstract and primary category (the sample digest), and, for the 25
-papers the other tool also scraped (fixtures/dae/2025-12-25_AI_enhanced_Chinese.jsonl), their
+papers daily-arXiv-ai-enhanced also scraped (fixtures/dae/2025-12-25_AI_enhanced_Chinese.jsonl), their
 secondary categories and comments; the LLM answers are the sample digest's summaries. What is
 synthesized: submission times (spread over the window of the 2025-12-24 listing, Monday 22 Dec
 14:00 to Tuesday 23 Dec 14:00 US-Eastern, in id order), versions (v1), arXiv's line wrapping of
@@ -34,7 +34,7 @@ def _stamp(moment: datetime) -> str:
 
 
 def real_metadata() -> dict[str, dict[str, object]]:
-    """Categories (primary first) and comments of the papers the other tool scraped, by id."""
+    """Categories (primary first) and comments of the papers daily-arXiv-ai-enhanced scraped, by id."""
     path = ROOT / "fixtures" / "dae" / "2025-12-25_AI_enhanced_Chinese.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return {r["id"]: {"categories": r["categories"], "comment": r.get("comment")} for r in rows}

@@ -313,3 +313,67 @@ def test_a_job_that_ended_incomplete_tries_again_on_the_next_run(tmp_path: Path,
     again = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
     assert again.returncode == 0 and batches_created(server) == 3, again.stderr
     assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+
+
+def submitted_ids(server: FakeServer) -> list[str]:
+    """The custom ids of every batch input file the fake received, repeats included."""
+    ids = []
+    for batch in server.state.batches.values():
+        lines = server.state.files[batch["input_file_id"]].decode().splitlines()
+        ids += [json.loads(line)["custom_id"] for line in lines if line.strip()]
+    return ids
+
+
+def test_a_no_wait_batch_of_day_d_is_collected_by_the_run_of_the_next_day(tmp_path: Path, server: FakeServer) -> None:
+    # The job id holds the day and the default day is the newest listing: after the next announcement a new job
+    # was made, the old batch was never collected, and its papers were paid again (issue 16, item 6).
+    server.state.synthesize = True  # the next day's lookback finds a paper with no recorded answer
+    cfg = write_config(tmp_path, server)
+    assert cli("nightly", "--config", str(cfg), "--date", "2025-12-23").returncode == 0  # a history, as every night
+    first = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch", "--no-wait")
+    assert first.returncode == 0 and "submitted batch job" in first.stderr, first.stderr
+    server.state.batch_hold = 10_000  # the next run comes while the batch is still running
+    waiting = cli("nightly", "--config", str(cfg), "--date", "2025-12-26")
+    assert waiting.returncode == 0, waiting.stderr
+    assert "is still running; its papers are left to it" in waiting.stderr
+    report = json.loads((tmp_path / "out" / "2025-12-26.report.json").read_text())
+    assert report["in_other_batches"] == 38 and report["collected"][0]["status"] == "waiting"
+    asked = [json.dumps(r.body["messages"], ensure_ascii=False) for r in server.state.requests("/chat/completions")]
+    assert not any("Soft Filtering" in text for text in asked)  # none of day D's papers asked in sync mode
+    synced = sync_requests(server)
+    server.state.batch_hold = 1
+    later = cli("nightly", "--config", str(cfg), "--date", "2025-12-29", "--mode", "batch")
+    assert later.returncode == 0, later.stderr
+    assert "collected batch job" in later.stderr and "wrote 2025-12-24 (38 papers)" in later.stderr
+    assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
+    ids = submitted_ids(server)
+    assert len(ids) == len(set(ids)) == 38  # every paper submitted once, and paid once
+    assert sync_requests(server) == synced
+    report = json.loads((tmp_path / "out" / "2025-12-29.report.json").read_text())
+    assert [c["days"] for c in report["collected"]] == [["2025-12-24"]]
+    assert json.loads((tmp_path / "out" / "2025-12-24.report.json").read_text())["mode"] == "batch"
+
+
+def test_a_second_run_on_the_same_cache_exits_1_naming_the_first(tmp_path: Path, server: FakeServer) -> None:
+    server.state.llm_latency = 0.3
+    cfg = write_config(tmp_path, server)
+    proc = subprocess.Popen([sys.executable, "-m", "summarizer", "nightly", "--config", str(cfg), "--date",
+                             "2025-12-24", "--mode", "batch", "--quiet"], cwd=ROOT, env=process_env())
+    server.state.batch_hold = 10_000
+    deadline = time.monotonic() + 60
+    while batches_created(server) < 1:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    second = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")
+    assert second.returncode == 1 and second.stderr.count("\n") == 1, second.stderr
+    assert f"another summarizer run holds {tmp_path / 'cache'} (pid {proc.pid}, `summarizer nightly --config" \
+        in second.stderr
+    backfill = cli("backfill", "--config", str(cfg), "--from", "2025-12-22", "--to", "2025-12-24")
+    assert backfill.returncode == 1 and f"pid {proc.pid}" in backfill.stderr
+    assert batches_created(server) == 1  # never submitted twice
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 130
+    server.state.batch_hold = 1
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch")  # the lock went with it
+    assert done.returncode == 0, done.stderr
+    assert batches_created(server) == 1

@@ -52,3 +52,17 @@ def test_bad_records_name_the_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "r.jsonl:2: paper 2512.2: 'AI' must be an object" in done.stderr
     assert not (tmp_path / "d.md").exists()
+
+
+def test_the_outputs_suffix_picks_the_format(tmp_path: Path) -> None:
+    # `render --out x.html` wrote Markdown into x.html (issue 16, item 12).
+    records = tmp_path / "r.jsonl"
+    run("import-digest", str(SAMPLE), "--out", str(records))
+    page = tmp_path / "page.html"
+    done = run("render", "--records", str(records), "--out", str(page))
+    assert done.returncode == 0, done.stderr
+    assert page.read_text().startswith("<!DOCTYPE html>") and page.read_text().count("<details>") == 38
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html", "r.jsonl"]
+    odd = run("render", "--records", str(records), "--out", str(tmp_path / "d.txt"))
+    assert odd.returncode == 1 and odd.stderr.count("\n") == 1 and "suffix picks the format" in odd.stderr
+    assert not (tmp_path / "d.txt").exists()

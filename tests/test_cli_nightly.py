@@ -188,6 +188,24 @@ def test_weekend_has_no_listing(tmp_path: Path, server: FakeServer) -> None:
     assert done.returncode == 1 and "Saturday" in done.stderr and server.state.log == []
 
 
+def test_a_holiday_has_no_listing_and_the_day_after_covers_the_window(tmp_path: Path, server: FakeServer) -> None:
+    # core/listing.py had no holiday calendar: `--date 2025-12-25` digested a window under a date arXiv never
+    # announced (issue 16, item 4).
+    cfg = write_config(tmp_path, server)
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-25")
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and server.state.log == []
+    assert "2025-12-25 is an arXiv holiday" in done.stderr
+    server.state.synthesize = True
+    after = cli("nightly", "--config", str(cfg), "--date", "2025-12-26")
+    assert after.returncode == 0, after.stderr
+    query = server.state.requests("/api/query")[0].params["search_query"]
+    assert "submittedDate:[202512231900 TO 202512251900]" in query  # Tue 14:00 EST -> Thu 14:00 EST
+    adhoc = cfg.read_text().replace("lookback_listings", "x").replace("[arxiv]\n", "[arxiv]\nholidays = [2026-03-04]\n")
+    cfg.write_text(adhoc)
+    deferred = cli("nightly", "--config", str(cfg), "--date", "2026-03-04")
+    assert deferred.returncode == 1 and "2026-03-04 is an arXiv holiday" in deferred.stderr
+
+
 def test_environment_overrides_the_secret(tmp_path: Path, server: FakeServer) -> None:
     server.state.api_key = "sk-from-env"
     cfg = write_config(tmp_path, server)

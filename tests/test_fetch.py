@@ -72,7 +72,7 @@ def test_exact_listing_with_fields_kept(server: FakeServer, sample_entries: list
         assert paper.abstract == by_id[paper.id].abstract  # stripped, paragraph breaks kept
         assert paper.authors == by_id[paper.id].authors
         assert paper.categories[0] == paper.primary_category == by_id[paper.id].primary_category
-    # the recording's comments and secondary categories are the real ones (the other tool's records)
+    # the recording's comments and secondary categories are the real ones (daily-arXiv-ai-enhanced's records)
     assert by_comment(papers, "2512.20628").startswith("Conference proceedings; 325 pages")
     assert any(len(p.categories) > 1 for p in papers) and all(p.version == 1 for p in papers)
     api = server.state.requests("/api/query")
@@ -312,3 +312,20 @@ def test_fixtures_are_in_arxivs_format() -> None:
     assert '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch=' in text
     assert '<arxiv:primary_category term="cs.IR"/>' in text and "<arxiv:comment>" in text
     assert Path(FIXTURES / "arxiv" / "empty.xml").read_text().count("<opensearch:totalResults>0<") == 1
+
+
+def test_fetching_needs_no_private_module_of_the_arxiv_package(server: FakeServer, sample_entries: list,  # type: ignore[type-arg]
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # edges/fetch.py used arxiv._feed.parse: a minor release of `arxiv` that renames it would stop every fetch
+    # (issue 16, item 11). Here the module is gone, as after such a release.
+    import sys
+
+    import arxiv
+
+    monkeypatch.delattr(arxiv, "_feed", raising=False)
+    monkeypatch.setitem(sys.modules, "arxiv._feed", None)
+
+    async def go(client: httpx.AsyncClient) -> list[Paper]:
+        return [p async for p in fetcher(server, client, Sleeps()).listing(DAY)]
+
+    assert sorted(p.id for p in run(go)) == expected_ids(sample_entries)

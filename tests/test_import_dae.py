@@ -1,4 +1,4 @@
-"""Importing the other tool's history: its `task` schema, its placeholders, merging, and completing them later."""
+"""Importing daily-arXiv-ai-enhanced's history: its `task` schema, placeholders, merging, completing them later."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_the_four_samples(tmp_path: Path) -> None:
     digest = (out / "2026-05-21.md").read_text()
     assert "Summary generation failed" not in digest and "[Total:" in digest
     assert sum(1 for line in digest.splitlines() if line.startswith("### [")) == 231 - 48
-    # keys the other tool has and we do not model are kept, not dropped
+    # keys daily-arXiv-ai-enhanced has and we do not model are kept, not dropped
     coded = [json.loads(line) for line in (out / "2026-05-21.jsonl").read_text().splitlines()]
     assert sum("code_url" in r for r in coded) == 34
 
@@ -84,7 +84,7 @@ def server() -> Iterator[FakeServer]:
 
 def test_nightly_completes_imported_placeholders(tmp_path: Path, server: FakeServer,
                                                  sample_entries: list[Entry]) -> None:
-    # A day of the other tool's history with every summary failed: nightly --date D completes it.
+    # A day of daily-arXiv-ai-enhanced's history with every summary failed: nightly --date D completes it.
     folder = tmp_path / "dae"
     folder.mkdir()
     rows = []
@@ -107,3 +107,17 @@ def test_nightly_completes_imported_placeholders(tmp_path: Path, server: FakeSer
     asyncio.run(go())
     assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
     assert all(e.summary is not None for e in read_records(tmp_path / "out" / "2025-12-24.jsonl"))
+
+
+def test_an_impossible_date_in_a_name_stops_before_anything_is_written(tmp_path: Path) -> None:
+    # A file named with 2025-02-30 gave a traceback after the earlier days were written (issue 16, item 12).
+    source = tmp_path / "dae"
+    source.mkdir()
+    shutil.copy(FIXTURES / "dae" / "2025-03-21_AI_enhanced_Chinese.jsonl", source)
+    shutil.copy(FIXTURES / "dae" / "2025-11-15_AI_enhanced_Chinese.jsonl",
+                source / "2025-02-30_AI_enhanced_Chinese.jsonl")
+    settings = make_settings(tmp_path)
+    with pytest.raises(RecordsError, match=r"2025-02-30_AI_enhanced_Chinese.jsonl: 2025-02-30 in the file name is "
+                                           r"not a date; nothing was imported"):
+        import_dae(settings, source)
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import diskcache
 import httpx
 import pytest
 
-from summarizer.core.errors import OutputError
-from summarizer.core.models import Entry, Paper
+from summarizer.core.errors import OutputError, RunFailed
+from summarizer.core.models import Entry, Paper, Summary
 from summarizer.core.pricing import Price
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
 from summarizer.edges.engine import Answer
@@ -149,3 +151,50 @@ def test_an_unwritable_output_dir_stops_before_any_request(tmp_path: Path, serve
     with pytest.raises(OutputError, match="output_dir .*not-a-folder is not writable"):
         nightly(settings)
     assert server.state.log == []
+
+
+def test_a_cache_that_cannot_be_written_ends_the_run_at_once(tmp_path: Path, server: FakeServer) -> None:
+    # cached() and the spool ran outside the worker's try: an OSError (disk full) or a diskcache Timeout killed
+    # each worker, the producer then blocked on the full queue, and the run never ended (issue 16, item 5).
+    stored: list[str] = []
+
+    class DiskFills(Summarizer):
+        def store(self, paper: Paper, answer: Answer) -> Summary:
+            if len(stored) == 5:
+                raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "cache" / "answers"))
+            stored.append(paper.id)
+            return super().store(paper, answer)
+
+    settings = make_settings(server, tmp_path, concurrency=4)
+
+    async def go() -> None:
+        async with httpx.AsyncClient() as client:
+            services = Services(arxiv_http=client, sleep=Sleeps(), now=lambda: AFTER_ANNOUNCEMENT)
+            await asyncio.wait_for(run_nightly(settings, services, NightlyParams(day=DAY), DiskFills), timeout=60)
+
+    with pytest.raises(RunFailed, match=r"the run stopped: OSError: No space left on device \(.*answers\); the "
+                                         r"5 summaries done so far are cached"):
+        asyncio.run(go())
+    assert len(chat_bodies(server)) <= 5 + 4  # the workers stopped: no new request after the failure
+    assert not (tmp_path / "out" / "2025-12-24.md").exists()
+    report = json.loads((tmp_path / "out" / "2025-12-24.report.json").read_text())
+    assert "No space left on device" in report["stopped"]
+    before = len(chat_bodies(server))
+    again, ids = nightly(settings)  # the paid answers stayed cached: the re-run asks only for the others
+    assert len(ids) == 38 and len(chat_bodies(server)) - before == 38 - 5 and again.from_cache == 5
+
+
+def test_a_cache_read_that_fails_in_every_worker_ends_the_run(tmp_path: Path, server: FakeServer) -> None:
+    class Locked(Summarizer):
+        def cached(self, paper: Paper) -> Summary | None:
+            raise diskcache.Timeout("database is locked")
+
+    async def go() -> None:
+        async with httpx.AsyncClient() as client:
+            services = Services(arxiv_http=client, sleep=Sleeps(), now=lambda: AFTER_ANNOUNCEMENT)
+            await asyncio.wait_for(run_nightly(make_settings(server, tmp_path), services, NightlyParams(day=DAY),
+                                               Locked), timeout=60)
+
+    with pytest.raises(RunFailed, match="Timeout: database is locked"):
+        asyncio.run(go())
+    assert chat_bodies(server) == []

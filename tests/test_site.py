@@ -1,4 +1,4 @@
-"""The site builder: every day's data, incremental rebuilds, the feed, the other tool's files."""
+"""The site builder: every day's data, incremental rebuilds, the feed, daily-arXiv-ai-enhanced's files."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The site in a real headless Chromium, opened from disk (file://) and from a loopback static host.
 
-Built from the demo listing plus the other tool's four sample days: search finds a paper from
+Built from the demo listing plus daily-arXiv-ai-enhanced's four sample days: search finds a paper from
 another day, the category filter and the date switch work, preferences reorder and highlight,
 the console stays clean, no request leaves the site, a phone's width needs no horizontal scroll,
 dark mode keeps its contrast, and the controls work from the keyboard.
@@ -202,3 +202,27 @@ def test_everything_works_from_the_keyboard(driver: Any, base: str) -> None:
     details = driver.find_element("css selector", "#prefs summary")
     details.send_keys(Keys.ENTER)
     assert driver.find_element("css selector", "#prefs").get_attribute("open") is not None
+
+
+def test_a_malformed_hash_and_oversized_math_cannot_break_the_page(driver: Any, tmp_path: Path,
+                                                                    sample_entries: list) -> None:  # type: ignore[type-arg]
+    # `#p-%E0` threw in decodeURIComponent, and KaTeX's unlimited maxSize let \rule{9999em} flood the layout
+    # (issue 16, item 12).
+    from summarizer.edges.store import write_records
+
+    entry = sample_entries[0]
+    huge = entry.summary.model_copy(update={"tldr": r"规则 $\rule{9999em}{1em}$ 之后的文字"})
+    write_records(tmp_path / "out" / "2025-12-24.jsonl", [entry.model_copy(update={"summary": huge})])
+    settings = Settings(llm=LLMSettings(model="m", api_key="k"),
+                        paths=PathSettings(cache_dir=str(tmp_path / "cache"), output_dir=str(tmp_path / "out")))
+    site = build_site(settings).site
+    browser.console_errors(driver)
+    open_page(driver, site.as_uri() + "/index.html?date=2025-12-24#p-%E0")
+    deadline = time.monotonic() + 10
+    while not driver.execute_script("return document.querySelector('.tldr .math') !== null"):
+        assert time.monotonic() < deadline, "KaTeX did not render"
+        time.sleep(0.05)
+    width = driver.execute_script("return document.querySelector('.tldr .math').getBoundingClientRect().width")
+    assert width < 1000, width
+    assert [e for e in browser.console_errors(driver) if e["level"] == "SEVERE"] == []
+    assert len(ids(driver)) == 1

@@ -35,8 +35,9 @@ class FeedError(ValueError):
 
 @dataclass
 class AtomPage:
-    total: int
+    total: int  # results the query matched
     papers: list[Paper]
+    entries: int = 0  # <entry> elements on the page, the empty ones of missing ids included: what paging counts
 
 
 def _xml(content: bytes) -> Any:
@@ -98,14 +99,28 @@ def paper_from_entry(entry: Any) -> Paper:
 
 
 def parse_atom(content: bytes) -> AtomPage:
-    """A page of arXiv's Atom API, parsed once: the total the query matched and the page's papers."""
+    """A page of arXiv's Atom API, parsed once: the total the query matched and the page's papers.
+
+    An entry with no <id> is what arXiv returns for an `id_list` id it does not have: skipped. An
+    entry titled Error on a 200 is arXiv refusing the query.
+    """
     root = _xml(content)
     if root.tag != f"{ATOM}feed":
         raise FeedError("arXiv's answer is not an Atom feed")
     total_text = (root.findtext(f"{OPENSEARCH}totalResults") or "").strip()
     if not total_text.isdigit():
         raise FeedError("arXiv's Atom feed has no opensearch:totalResults (a truncated page?)")
-    return AtomPage(total=int(total_text), papers=[paper_from_entry(e) for e in root.iter(f"{ATOM}entry")])
+    papers = []
+    entries = 0
+    for entry in root.iter(f"{ATOM}entry"):
+        entries += 1
+        if (entry.findtext(f"{ATOM}title") or "").strip() == "Error" and "/api/errors" in (
+                entry.findtext(f"{ATOM}id") or ""):
+            raise FeedError(f"arXiv refused the query: {(entry.findtext(f'{ATOM}summary') or '').strip()}",
+                            retry=False)
+        if (entry.findtext(f"{ATOM}id") or "").strip():
+            papers.append(paper_from_entry(entry))
+    return AtomPage(total=int(total_text), papers=papers, entries=entries)
 
 
 def arxiv_error_text(content: bytes) -> str | None:

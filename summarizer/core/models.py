@@ -101,7 +101,7 @@ class Summary(BaseModel):
 class Entry(BaseModel):
     """A digest entry: a paper with its summary (and where the summary came from).
 
-    `summary` is None for a paper that has none yet (imported from the other tool's history with a
+    `summary` is None for a paper that has none yet (imported from daily-arXiv-ai-enhanced's history with a
     placeholder, say): it is kept, so a later run can complete it, but no digest shows it.
     `day` is the date of the digest that holds it.
     """
@@ -113,10 +113,11 @@ class Entry(BaseModel):
     language: str | None = None
     model: str | None = None
     day: str | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)  # record keys of other tools, written back as they came
+    # record keys of other tools (daily-arXiv-ai-enhanced's), written back as they came
+    extra: dict[str, Any] = Field(default_factory=dict)
 
 
-# What the other tool writes when a summary failed: never a summary (seen in its history files).
+# What daily-arXiv-ai-enhanced writes when a summary failed: never a summary (seen in its history files).
 PLACEHOLDERS = frozenset({"summary generation failed", "motivation analysis unavailable", "method extraction failed",
                           "result analysis unavailable", "conclusion extraction failed", "error", "n/a", ""})
 
@@ -177,7 +178,7 @@ def entry_to_record(entry: Entry) -> dict[str, Any]:
 
 
 def paper_from_record(record: dict[str, Any]) -> Paper:
-    """The paper part of a records line (ours or the other tool's)."""
+    """The paper part of a records line (ours or daily-arXiv-ai-enhanced's)."""
     categories = record.get("categories") or []
     if not isinstance(categories, list) or not categories:
         raise ValueError("'categories' must be a non-empty list (primary category first)")
@@ -205,7 +206,7 @@ def paper_from_record(record: dict[str, Any]) -> Paper:
 def summary_from_record(ai: Any, paper_id: str) -> Summary | None:
     """The five fields of a record's `AI`; None when there is no summary yet (absent, or placeholders).
 
-    The other tool's early records (March-April 2025) call the TL;DR `task`.
+    daily-arXiv-ai-enhanced's early records (March-April 2025) call the TL;DR `task`.
     """
     if ai is None:
         return None

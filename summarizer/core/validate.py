@@ -66,7 +66,7 @@ _LETTERS = re.compile(r"[A-Za-z]+")
 _PLACEHOLDER = re.compile(r"<(?:the|your|a|an)\s[^<>\n]{1,60}>|\{\{[^{}]*\}\}|\[(?:the|your)\s[^\[\]\n]{1,60}\]",
                           re.IGNORECASE)
 _VARIABLE = re.compile(r"\$\{?([a-z_]{3,})\}?")
-DUPLICATE_RATIO = 0.9  # real summaries stay below 0.89 between any two fields (the other tool's 337 papers)
+DUPLICATE_RATIO = 0.9  # real summaries stay below 0.89 between any two fields (daily-arXiv-ai-enhanced's 337 papers)
 # What each field is for, in the words of the prompt: a re-ask names what the repeated field should say.
 FIELD_PURPOSE = {"tldr": "the paper's contribution, in one sentence", "motivation": "the problem and why it matters",
                  "method": "what the paper proposes and how it works",

@@ -119,7 +119,7 @@ class ArxivFetcher:
                 raise Retryable(str(exc), status) from None
             raise FetchError(str(exc), url=url) from None
         start = int(params["start"])
-        if not page.papers and (not first_page or page.total > start):
+        if not page.entries and (not first_page or page.total > start):
             raise Retryable("arXiv returned an empty page in the middle of the results")
         return page
 
@@ -152,8 +152,8 @@ class ArxivFetcher:
         while True:
             page = await self._page({**base, "start": str(start)}, first_page=start == 0)
             yield page.papers
-            start += len(page.papers)
-            if not page.papers or start >= page.total:
+            start += page.entries
+            if not page.entries or start >= page.total:
                 return
 
     def wanted(self, paper: Paper, categories: list[str] | None = None) -> bool:

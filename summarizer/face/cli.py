@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from summarizer import __version__
 from summarizer.core.errors import SummarizerError
 from summarizer.face import cmd_backfill, cmd_batch, cmd_digest, cmd_doctor, cmd_nightly, cmd_site, cmd_translate
-from summarizer.face.runner import setup_logging
+from summarizer.face.runner import SECRETS, setup_logging
 
 
 def _verbosity(parser: argparse.ArgumentParser, default: object) -> None:
@@ -53,14 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except SummarizerError as exc:
-        print(f"summarizer: error: {exc}", file=sys.stderr)
+        print(SECRETS.scrub(f"summarizer: error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("summarizer: interrupted", file=sys.stderr)
         return 130
     except OSError as exc:  # a file or folder the run could not use: one line, never a traceback
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"summarizer: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(SECRETS.scrub(f"summarizer: error: {where}{exc.strerror or exc}"), file=sys.stderr)
         return 1
 
 

@@ -56,17 +56,24 @@ def digest_title(entries: list[Any], records_name: str) -> str:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from summarizer.core.errors import ConfigError
     from summarizer.core.html import render_html
     from summarizer.core.render import render_digest
     from summarizer.edges.store import parse_records
 
+    suffix = "" if args.out == "-" else Path(args.out).suffix.lower()
+    if suffix not in ("", ".md", ".markdown", ".html", ".htm"):
+        raise ConfigError(f"{args.out}: the output's suffix picks the format: .md (with an .html page beside it) or "
+                          ".html, or - for Markdown on standard output", key="--out")
     source = "<stdin>" if args.records == "-" else args.records
     entries = parse_records(_read_input(args.records, "the records"), source)
-    markdown = render_digest(entries, args.categories)
     page = render_html(entries, args.categories, title=digest_title(entries, source))
-    _write_output(args.out, markdown)
-    if not args.no_html and args.out != "-":
-        _write_output(str(Path(args.out).with_suffix(".html")), page)
+    if suffix in (".html", ".htm"):
+        _write_output(args.out, page)
+    else:
+        _write_output(args.out, render_digest(entries, args.categories))
+        if not args.no_html and args.out != "-":
+            _write_output(str(Path(args.out).with_suffix(".html")), page)
     left_out = sum(e.summary is None for e in entries)
     info(args, f"rendered {len(entries) - left_out} papers into {'<stdout>' if args.out == '-' else args.out}"
          + (f" ({left_out} without a summary left out)" if left_out else ""))
@@ -87,8 +94,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
                          description="Render a records file into the digest Markdown, and a standalone "
                          "HTML page beside it.")
     ren.add_argument("--records", required=True, metavar="RECORDS.jsonl", help="or - for standard input")
-    ren.add_argument("--out", required=True, metavar="FILE.md",
-                     help="or - for standard output (then no HTML page is written)")
+    ren.add_argument("--out", required=True, metavar="FILE.md|FILE.html",
+                     help="FILE.md writes the Markdown and FILE.html beside it; FILE.html the page only; - the "
+                     "Markdown on standard output")
     ren.add_argument("--categories", type=categories_arg, metavar="CAT,CAT",
                      help="section order (others follow alphabetically); default: order of first appearance")
     ren.add_argument("--no-html", action="store_true", help="do not write FILE.html")

@@ -26,7 +26,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(f"✗ config: {exc}", file=sys.stdout)
         return 1
     key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else os.environ.get(settings.llm.api_key_env)
-    SECRETS.secrets = [key] if key else []
+    SECRETS.add(key, *settings.llm.extra_headers.values())
 
     async def job(stop: asyncio.Event) -> Any:
         tls = httpx.create_ssl_context()

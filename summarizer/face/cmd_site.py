@@ -1,4 +1,5 @@
-"""`site` and `import-dae`: the reading site over the whole history, and bringing the other tool's history in."""
+"""`site` and `import-dae`: the reading site over the whole history, and bringing in the history of
+daily-arXiv-ai-enhanced (github.com/dw-dengwei/daily-arXiv-ai-enhanced), the tool users run today."""
 
 from __future__ import annotations
 
@@ -59,16 +60,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
                           description="Build the static site from every D.jsonl in OUTPUT_DIR: one page that opens "
                           "on the newest day, reaches every day, searches them all, keeps keyword and author "
                           "preferences in the browser, and works opened from disk or from any static host. Only "
-                          "days whose records changed are rebuilt. Also writes feed.xml (Atom, last days) and the "
-                          "other tool's data/D_AI_enhanced_<Language>.jsonl and assets/file-list.txt.")
+                          "days whose records changed are rebuilt. Also writes feed.xml (Atom, last days) and, for "
+                          "forks of daily-arXiv-ai-enhanced's front end "
+                          "(github.com/dw-dengwei/daily-arXiv-ai-enhanced), its "
+                          "data/D_AI_enhanced_<Language>.jsonl and assets/file-list.txt.")
     site.add_argument("--out", metavar="DIR", help="where to write it (default: [site] out, else OUTPUT_DIR/site)")
     site.add_argument("--full", action="store_true", help="rebuild every day, not only those that changed")
     site.set_defaults(func=cmd_site)
 
-    dae = sub.add_parser("import-dae", parents=[common, config], help="import the other tool's history",
-                         description="Import every D_AI_enhanced_<Language>.jsonl of DIR (the history the other "
-                         "tool keeps) into OUTPUT_DIR as D.jsonl, D.md and D.html. Its placeholders ('Summary "
-                         "generation failed', 'Error') become papers without a summary, completed later by "
+    dae = sub.add_parser("import-dae", parents=[common, config], help="import daily-arXiv-ai-enhanced's history",
+                         description="Import every D_AI_enhanced_<Language>.jsonl of DIR (the history "
+                         "daily-arXiv-ai-enhanced, github.com/dw-dengwei/daily-arXiv-ai-enhanced, keeps) into "
+                         "OUTPUT_DIR as D.jsonl, D.md and D.html. All file names are checked before anything is "
+                         "written. Its placeholders ('Summary generation failed', 'Error') become papers without "
+                         "a summary, completed later by "
                          "`nightly --date D`, `paper ID` or `backfill --missing`; early records' `task` is the "
                          "TL;DR. Its dates are its crawl dates, kept as they are. Days already in OUTPUT_DIR are "
                          "merged, never overwritten.")

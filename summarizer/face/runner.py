@@ -21,11 +21,16 @@ T = TypeVar("T")
 
 
 class SecretFilter(logging.Filter):
-    """Last line of defence: no log line carries the API key, whatever a library logs."""
+    """Last line of defence: no log line carries a secret (the API key, extra header values, delivery
+    passwords and tokens), whatever a library logs."""
 
     def __init__(self) -> None:
         super().__init__()
         self.secrets: list[str] = []
+
+    def add(self, *secrets: str | None) -> None:
+        # Short values ("1", "yes") would blank out ordinary words: only values that can be secrets count.
+        self.secrets = sorted({*self.secrets, *(s for s in secrets if s and len(s) >= 6)}, key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
@@ -38,13 +43,24 @@ class SecretFilter(logging.Filter):
         return True
 
 
+class ScrubbingFormatter(logging.Formatter):
+    """The whole formatted record scrubbed, the traceback of `exc_info` included (the filter sees only the message)."""
+
+    def __init__(self, fmt: str, secrets: SecretFilter) -> None:
+        super().__init__(fmt)
+        self._secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._secrets.scrub(super().format(record))
+
+
 SECRETS = SecretFilter()
 
 
 def setup_logging(args: argparse.Namespace) -> None:
     level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(ScrubbingFormatter("%(levelname)s %(name)s: %(message)s", SECRETS))
     handler.addFilter(SECRETS)
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for noisy in ("httpx", "httpcore", "openai", "httpx2"):
@@ -76,8 +92,9 @@ def load_config(args: argparse.Namespace, need_key: bool = True) -> Settings:
                                    ("cache_dir", getattr(args, "cache_dir", None))) if v}
     if overrides:
         settings = settings.model_copy(update={"paths": settings.paths.model_copy(update=overrides)})
+    SECRETS.add(*settings.llm.extra_headers.values())
     if need_key:
-        SECRETS.secrets = [resolve_api_key(settings.llm)]
+        SECRETS.add(resolve_api_key(settings.llm))
     return settings
 
 

@@ -1,4 +1,4 @@
-"""Bring a history kept by the other tool (`D_AI_enhanced_<Language>.jsonl` files) into OUTPUT_DIR.
+"""Bring a history kept by daily-arXiv-ai-enhanced (`D_AI_enhanced_<Language>.jsonl` files) into OUTPUT_DIR.
 
 Each file becomes our D.jsonl (with D.md and D.html). Its early records call the TL;DR `task`;
 its failed summaries are placeholders ("Summary generation failed", "Error"): those papers are
@@ -34,7 +34,7 @@ class ImportReport:
 
 
 def read_dae_file(path: Path, day: str, language: str) -> list[Entry]:
-    """The entries of one of the other tool's files; a bad line is an error naming it."""
+    """The entries of one of daily-arXiv-ai-enhanced's files; a bad line is an error naming it."""
     try:
         name = resolve_language(language.replace("_", " ")).name
     except UnknownLanguage:
@@ -61,6 +61,11 @@ def import_dae(settings: Settings, directory: Path) -> ImportReport:
         if directory.is_dir() else []
     if not files:
         raise RecordsError(f"no D_AI_enhanced_<Language>.jsonl files in {directory}", path=str(directory))
+    for day, _, path in files:  # every name first: an impossible date must not stop the import half-way
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            raise RecordsError(f"{day} in the file name is not a date; nothing was imported", path=str(path)) from None
     output_dir = Path(settings.paths.output_dir).expanduser()
     ensure_writable(output_dir, "output_dir")
     parsed = [(day, read_dae_file(path, day, language)) for day, language, path in files]  # all read before writing

@@ -3,8 +3,9 @@
 A day's data file is rewritten only when its records changed (their hash is kept in the site's
 state file), and only the search shards of the months holding changed days are rebuilt; the
 manifest, the page shell and the feed are small and always rewritten. The site also carries the
-other tool's files (`data/D_AI_enhanced_<Language>.jsonl`, `assets/file-list.txt`) so readers who
-keep its front end can point it at our output.
+files of daily-arXiv-ai-enhanced (github.com/dw-dengwei/daily-arXiv-ai-enhanced):
+`data/D_AI_enhanced_<Language>.jsonl` and `assets/file-list.txt`, so readers who keep its front
+end can point it at our output.
 """
 
 from __future__ import annotations

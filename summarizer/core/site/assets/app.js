@@ -95,7 +95,9 @@
       var tex = m[1] !== undefined ? m[1] : m[2];
       if (state.katex) {
         var span = el("span", {"class": "math"});
-        span.innerHTML = state.katex.renderToString(tex, {displayMode: m[1] !== undefined, throwOnError: false});
+        // maxSize/maxExpand: a record's \rule{9999em}{1em} or a macro loop must not flood the page.
+        span.innerHTML = state.katex.renderToString(tex, {displayMode: m[1] !== undefined, throwOnError: false,
+          maxSize: 20, maxExpand: 100});
         parent.appendChild(span);
       } else {
         parent.appendChild(document.createTextNode(m[0]));
@@ -155,6 +157,10 @@
   }
 
   function lc(s) { return String(s || "").toLowerCase(); }
+
+  function decodeHash(text) {  // a hand-typed #p-%E0 is not valid percent-encoding: taken as it is
+    try { return decodeURIComponent(text); } catch (e) { return text; }
+  }
 
   function buildPrefsForm() {
     var details = document.getElementById("prefs"), form = document.getElementById("prefs-form");
@@ -313,7 +319,7 @@
     main.appendChild(list);
     ensureKatex();
     if (location.hash && location.hash.indexOf("#p-") === 0) {
-      var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+      var target = document.getElementById(decodeHash(location.hash.slice(1)));
       if (target) target.scrollIntoView();
     }
   }
