@@ -13,11 +13,14 @@ from collections.abc import Callable, Sequence
 
 from summarizer.core.errors import DigestFormatError, InvalidPaperIdError
 from summarizer.core.models import Entry, Paper, Summary, parse_arxiv_id
+from summarizer.core.render import OTHER_ANCHOR, OTHER_TITLE
 
 _TOC_LINE = re.compile(r"- \[(?P<cat>[^\]\n]+)\]\(#(?P<anchor>[^)\n]*)\) \[Total: (?P<n>\d+)\]")
 _SECTION_DIV = re.compile(r"<div id='(?P<cat>[^'\n]+)'></div>")
 _TITLE = re.compile(r"### \[(?P<i>\d+)\] \[(?P<title>.*)\]\((?P<url>[^()\s]*)\)")
 _AUTHORS = re.compile(r"\*(?P<authors>.*)\*")
+_LISTED = re.compile(r"- \[(?P<title>.*)\]\((?P<url>[^()\s]*)\) · \*(?P<authors>.*)\* · (?P<cat>\S+) · "
+                     r"score (?P<score>-?[0-9]+\.[0-9]+)(?: · (?P<why>.*))?")
 _DETAILS_OPEN = ["", "", "<details>", "  <summary>Details</summary>"]
 
 
@@ -164,9 +167,13 @@ def parse_digest(text: str, path: str | None = None) -> list[Entry]:
     for expected in ("<div id=toc></div>", "", "# Table of Contents", ""):
         cur.literal(expected)
     toc: list[tuple[str, int, int]] = []
+    listed = 0
     while (line := cur.get(cur.pos)) is not None and line.startswith("- ["):
         found = cur.match(_TOC_LINE, "a contents line '- [CAT](#CAT) [Total: N]'")
-        if found["anchor"] != found["cat"]:
+        if (found["cat"], found["anchor"]) == (OTHER_TITLE, OTHER_ANCHOR) and not listed:
+            listed = int(found["n"])
+            continue
+        if found["anchor"] != found["cat"] or listed:
             raise cur.error(f"contents line links #{found['anchor']} for {found['cat']}", cur.pos - 1)
         toc.append((found["cat"], int(found["n"]), cur.pos - 1))
     entries: list[Entry] = []
@@ -189,9 +196,26 @@ def parse_digest(text: str, path: str | None = None) -> list[Entry]:
             cur.pos += 2
         if count != total:
             raise cur.error(f"contents say {category} has {total} papers, its section has {count}", toc_pos)
+    if listed:
+        entries += _parse_listed(cur, listed)
     if not cur.at_end():
         raise cur.error(f"unexpected text after the last section: {_show(cur.lines[cur.pos])}")
     return entries
+
+
+def _parse_listed(cur: _Lines, total: int) -> list[Entry]:
+    """The last section a reader's ranking adds: one line per paper it left unsummarized."""
+    for expected in ("", "", f"<div id='{OTHER_ANCHOR}'></div>", "", f"# {OTHER_TITLE} [[Back]](#toc)", ""):
+        cur.literal(expected)
+    found = []
+    for _ in range(total):
+        line = cur.match(_LISTED, "a listed paper '- [Title](URL) · *A,B* · CAT · score S'")
+        paper = _paper_from_heading(line["title"], line["url"], line["authors"], line["cat"], "")
+        rank: dict[str, object] = {"score": float(line["score"]), "summarized": False}
+        if line["why"]:
+            rank["why"] = line["why"]
+        found.append(Entry(paper=paper, summary=None, extra={"rank": rank}))
+    return found
 
 
 def decode_digest(data: bytes, path: str | None = None) -> str:

@@ -119,6 +119,11 @@ class BudgetExceeded(LLMError):
     """`max_cost_usd` was reached before this request could start: not a failure, the paper is not started."""
 
 
+class EmbeddingError(SummarizerError):
+    """The embedding backend could not be set up or did not answer (a model that failed its checksum,
+    an embeddings endpoint that refused)."""
+
+
 class RunLocked(SummarizerError):
     """Another run holds the cache's lock: this one starts nothing."""
 

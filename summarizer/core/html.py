@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from html import escape
 
 from summarizer.core.models import Entry, safe_abs_url
-from summarizer.core.render import group_by_section
+from summarizer.core.render import OTHER_ANCHOR, OTHER_TITLE, group_by_section, listed_entries
 
 _CSS = """
 :root { color-scheme: light dark; }
@@ -29,14 +29,18 @@ def _field(label: str, text: str) -> str:
     return f'<p class="field"><span class="label">{escape(label)}:</span> {escape(text)}</p>\n'
 
 
-def html_chunks(sections: Sequence[tuple[str, int]], entries: Iterable[Entry], title: str) -> Iterator[str]:
-    """The page piece by piece, like `render.digest_chunks`: (category, count) pairs and papers in display order."""
+def html_chunks(sections: Sequence[tuple[str, int]], entries: Iterable[Entry], title: str,
+                listed: Sequence[Entry] = ()) -> Iterator[str]:
+    """The page piece by piece, like `render.digest_chunks`: (category, count) pairs and papers in display order,
+    then the papers listed unsummarized."""
     yield "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
     yield '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
     yield f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
     yield f'<div id="toc"></div>\n<h1>{escape(title)}</h1>\n<h2>Table of Contents</h2>\n<ul>\n'
     for cat, count in sections:
         yield f'<li><a href="#{escape(cat)}">{escape(cat)}</a> [Total: {count}]</li>\n'
+    if listed:
+        yield f'<li><a href="#{OTHER_ANCHOR}">{escape(OTHER_TITLE)}</a> [Total: {len(listed)}]</li>\n'
     yield "</ul>\n"
     papers = iter(entries)
     index = 0
@@ -46,6 +50,11 @@ def html_chunks(sections: Sequence[tuple[str, int]], entries: Iterable[Entry], t
             index += 1
             yield _article(next(papers), index)
         yield "</section>\n"
+    if listed:
+        yield (f'<section id="{OTHER_ANCHOR}">\n<h2>{escape(OTHER_TITLE)} <a class="back" href="#toc">[Back]</a></h2>\n'
+               "<ul>\n")
+        yield from (_listed(e) for e in listed)
+        yield "</ul>\n</section>\n"
     yield "</body>\n</html>\n"
 
 
@@ -71,7 +80,18 @@ def _article(entry: Entry, index: int) -> str:
     )
 
 
+def _listed(entry: Entry) -> str:
+    p = entry.paper
+    rank = entry.extra.get("rank") or {}
+    url = safe_abs_url(p)
+    title = f'<a href="{escape(url)}">{escape(p.title)}</a>' if url else escape(p.title)
+    why = f" · {escape(str(rank['why']))}" if rank.get("why") else ""
+    return (f'<li>{title} · <span class="authors">{escape(", ".join(p.authors))}</span> · '
+            f"{escape(p.primary_category)} · score {float(rank.get('score') or 0):.3f}{why}</li>\n")
+
+
 def render_html(entries: Sequence[Entry], categories: Sequence[str] | None = None, title: str = "arXiv digest") -> str:
     sections = group_by_section(entries, categories)
     counts = [(cat, len(items)) for cat, items in sections]
-    return "".join(html_chunks(counts, (e for _, items in sections for e in items), title))
+    return "".join(html_chunks(counts, (e for _, items in sections for e in items), title,
+                               listed_entries(entries)))

@@ -122,6 +122,13 @@ PLACEHOLDERS = frozenset({"summary generation failed", "motivation analysis unav
                           "result analysis unavailable", "conclusion extraction failed", "error", "n/a", ""})
 
 
+def listed_only(entry: Entry) -> bool:
+    """A paper the reader's ranking left unsummarized: listed at the end of its digest, never completed by
+    `backfill --missing` (only `paper ID` summarizes it, on demand)."""
+    rank = entry.extra.get("rank")
+    return entry.summary is None and isinstance(rank, dict) and rank.get("summarized") is False
+
+
 def is_placeholder(text: str) -> bool:
     return text.strip().strip(".").lower() in PLACEHOLDERS
 

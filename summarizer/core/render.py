@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from summarizer.core.models import Entry, digest_link
+from summarizer.core.models import Entry, digest_link, listed_only
 
 TOC_HEADER = "<div id=toc></div>\n\n# Table of Contents\n\n"
+OTHER_ANCHOR = "other-papers"
+OTHER_TITLE = "Other new papers"
 
 
 def section_order(entries: Iterable[Entry], categories: Sequence[str] | None = None) -> list[str]:
@@ -74,12 +76,26 @@ def render_entry(entry: Entry, index: int) -> str:
     )
 
 
-def digest_chunks(sections: Sequence[tuple[str, int]], entries: Iterable[Entry]) -> Iterator[str]:
+def listed_line(entry: Entry) -> str:
+    """One paper the ranking left unsummarized: title and link, authors, category, score and reason."""
+    p = entry.paper
+    rank = entry.extra.get("rank") or {}
+    why = f" · {rank['why']}" if rank.get("why") else ""
+    return (f"- [{p.title}]({digest_link(p)}) · *{','.join(p.authors)}* · {p.primary_category} · "
+            f"score {float(rank.get('score') or 0):.3f}{why}\n")
+
+
+def digest_chunks(sections: Sequence[tuple[str, int]], entries: Iterable[Entry],
+                  listed: Sequence[Entry] = ()) -> Iterator[str]:
     """The digest piece by piece: `sections` are (category, paper count) in display order and
-    `entries` the papers in display order, so a digest of any size is written without holding it."""
+    `entries` the papers in display order, so a digest of any size is written without holding it.
+    `listed` are the day's other papers (a reader's ranking left them unsummarized): one line each in a
+    last section, best first; without them the digest is the format users always had."""
     yield TOC_HEADER
     for cat, count in sections:
         yield f"- [{cat}](#{cat}) [Total: {count}]\n"
+    if listed:
+        yield f"- [{OTHER_TITLE}](#{OTHER_ANCHOR}) [Total: {len(listed)}]\n"
     papers = iter(entries)
     index = 0
     for cat, count in sections:
@@ -87,10 +103,20 @@ def digest_chunks(sections: Sequence[tuple[str, int]], entries: Iterable[Entry])
         for k in range(count):
             index += 1
             yield ("\n\n" if k else "") + render_entry(next(papers), index)
+    if listed:
+        yield f"\n\n<div id='{OTHER_ANCHOR}'></div>\n\n# {OTHER_TITLE} [[Back]](#toc)\n\n"
+        yield from (listed_line(e) for e in listed)
+
+
+def listed_entries(entries: Iterable[Entry]) -> list[Entry]:
+    """The papers listed unsummarized at the end of a digest, best score first (ties: hand-over order)."""
+    listed = [e for e in entries if listed_only(e)]
+    return sorted(listed, key=lambda e: -float((e.extra.get("rank") or {}).get("score") or 0))
 
 
 def render_digest(entries: Sequence[Entry], categories: Sequence[str] | None = None) -> str:
-    """The whole digest: table of contents, then one section per category with papers."""
+    """The whole digest: table of contents, then one section per category with papers (and the papers
+    a reader's ranking listed unsummarized, at the end)."""
     sections = group_by_section(entries, categories)
     counts = [(cat, len(items)) for cat, items in sections]
-    return "".join(digest_chunks(counts, (e for _, items in sections for e in items)))
+    return "".join(digest_chunks(counts, (e for _, items in sections for e in items), listed_entries(entries)))

@@ -103,6 +103,38 @@ class SiteSettings(_Section):
     feed_days: int = Field(7, ge=1)
 
 
+class ProfileSettings(_Section):
+    """One reader's interests (`[profile]`, or `--profile FILE`). Empty: every paper is summarized, as always."""
+
+    keywords: list[str] = Field(default_factory=list)
+    exclude_keywords: list[str] = Field(default_factory=list)  # a paper matching one is dropped before any cost
+    authors: list[str] = Field(default_factory=list)
+    papers: list[str] = Field(default_factory=list)  # arXiv ids the reader likes: fetched once, cached
+    papers_files: list[str] = Field(default_factory=list)  # records files (.jsonl): a digest's, the site's likes
+    bibtex: list[str] = Field(default_factory=list)  # reference-manager exports: BibTeX (.bib) or CSL-JSON (.json)
+    summarize_top: int | None = Field(None, ge=0)  # summarize the K best papers (and keyword/author matches)
+    summarize_cap: int = Field(100, ge=0)  # at most this many papers summarized a day, matches included
+    half_life_days: float = Field(365.0, gt=0)  # a profile item this old weighs half as much as a new one
+
+    def is_empty(self) -> bool:
+        return not (self.keywords or self.exclude_keywords or self.authors or self.papers or self.papers_files
+                    or self.bibtex)
+
+
+class EmbeddingSettings(_Section):
+    """How papers are compared with the profile: `local` (all-MiniLM-L6-v2 on the CPU, offline after one
+    download from PyPI), `openai` (any OpenAI-compatible /v1/embeddings), or `bm25` (lexical, no model)."""
+
+    backend: Literal["local", "openai", "bm25"] = "local"
+    model: str | None = None  # openai: e.g. text-embedding-3-small; local: all-MiniLM-L6-v2 (the only one)
+    base_url: str | None = None  # openai: default [llm] base_url
+    api_key_env: str | None = None  # openai: default [llm] api_key_env
+    max_tokens: int = Field(256, ge=16, le=512)  # local: word pieces read of title and abstract
+    batch_size: int = Field(32, ge=1, le=2048)
+    model_dir: str | None = None  # local: where the weights go; default CACHE_DIR/models
+    threads: int | None = Field(None, ge=1)  # local: onnxruntime threads; default all cores
+
+
 class Settings(_Section):
     arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
     llm: LLMSettings
@@ -110,3 +142,5 @@ class Settings(_Section):
     translate: TranslateSettings = Field(default_factory=TranslateSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
     site: SiteSettings = Field(default_factory=SiteSettings)
+    profile: ProfileSettings = Field(default_factory=ProfileSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)

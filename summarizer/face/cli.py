@@ -14,7 +14,16 @@ from collections.abc import Sequence
 
 from summarizer import __version__
 from summarizer.core.errors import SummarizerError
-from summarizer.face import cmd_backfill, cmd_batch, cmd_digest, cmd_doctor, cmd_nightly, cmd_site, cmd_translate
+from summarizer.face import (
+    cmd_backfill,
+    cmd_batch,
+    cmd_digest,
+    cmd_doctor,
+    cmd_nightly,
+    cmd_rank,
+    cmd_site,
+    cmd_translate,
+)
 from summarizer.face.runner import SECRETS, setup_logging
 
 
@@ -41,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "see config.example.toml")
     config.add_argument("--output-dir", metavar="DIR", help="override [paths] output_dir")
     config.add_argument("--cache-dir", metavar="DIR", help="override [paths] cache_dir")
-    for module in (cmd_nightly, cmd_backfill, cmd_batch, cmd_site, cmd_digest, cmd_translate, cmd_doctor):
+    for module in (cmd_nightly, cmd_backfill, cmd_batch, cmd_rank, cmd_site, cmd_digest, cmd_translate, cmd_doctor):
         module.register(sub, common, config)
     return parser
 

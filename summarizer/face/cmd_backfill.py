@@ -16,6 +16,7 @@ from summarizer.face.batch_args import (
     uses_batch,
     with_retry_mode,
 )
+from summarizer.face.cmd_nightly import add_rank_args, profile_arg
 from summarizer.face.cmd_site import refresh_site
 from summarizer.face.runner import command_line, info, load_config, money, with_signals
 
@@ -54,7 +55,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             services = Services(arxiv_http=arxiv_http, stop=stop, ssl_context=tls)
             return await run_backfill(settings, services, start=args.start, end=args.end, missing=args.missing,
                                       mode=mode, categories=args.categories, request=request,
-                                      on_status=on_status, command=command_line(args))
+                                      on_status=on_status, command=command_line(args), profile=profile_arg(args),
+                                      top=args.top)
 
     result = asyncio.run(with_signals(job))
     describe_collected(args, result.collected)
@@ -89,5 +91,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
     bf.add_argument("--to", dest="end", type=date_arg, metavar="YYYY-MM-DD", help="last listing date")
     bf.add_argument("--missing", action="store_true", help="complete the papers in OUTPUT_DIR without a summary")
     bf.add_argument("--categories", type=categories_arg, metavar="CAT,CAT", help="override [arxiv] categories")
+    add_rank_args(bf)
     add_batch_args(bf)
     bf.set_defaults(func=cmd_backfill)

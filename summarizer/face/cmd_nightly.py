@@ -42,10 +42,31 @@ def print_report(args: argparse.Namespace, report: Any, written: Path | None) ->
                 f"{report.llm_requests} LLM requests{asked}{reasks}, "
                 f"{report.prompt_tokens + report.completion_tokens} tokens, {money(report.cost_usd)}"
                 + (f"; wrote {written}" if written else ""))
+    if report.rank is not None:
+        r = report.rank
+        info(args, f"{report.date}: ranked {r.ranked}, summarized {r.summarized}, listed only {r.skipped}, excluded "
+                   f"{len(r.excluded)}; saved about {money(r.saved_usd)} against summarizing all")
     if report.budget_reached:
         print(f"summarizer: max_cost_usd reached: {report.not_started} papers not started; re-run (with a higher "
               "cap) to complete them", file=sys.stderr)
     return 3 if report.failed or report.not_started else 0
+
+
+def profile_arg(args: argparse.Namespace) -> Any:
+    """--profile FILE, read and checked before anything runs; None: the config's [profile]."""
+    if not getattr(args, "profile", None):
+        return None
+    from summarizer.edges.profile_sources import load_profile_file
+
+    return load_profile_file(Path(args.profile))
+
+
+def add_rank_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--top", type=int, metavar="K",
+                        help="summarize only the K best papers for the profile (and every keyword or author match, "
+                        "up to [profile] summarize_cap); the others are listed at the end of the digest")
+    parser.add_argument("--profile", metavar="FILE", help="the reader's profile (TOML); default: [profile] of the "
+                        "config")
 
 
 def cmd_nightly(args: argparse.Namespace) -> int:
@@ -66,7 +87,8 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         raise ConfigError("--no-cache works in sync mode only", key="--no-cache")
     params = NightlyParams(day=args.date, categories=tuple(args.categories) if args.categories else None,
                            force=args.no_cache, limit=args.limit, batch=batch_request(args) if batch else None,
-                           publish_site=settings.site.enabled, command=command_line(args))
+                           publish_site=settings.site.enabled, command=command_line(args),
+                           profile=profile_arg(args), top=args.top)
     progress = make_progress(args.quiet)
 
     async def job(stop: asyncio.Event) -> Any:
@@ -156,6 +178,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
     nig.add_argument("--categories", type=categories_arg, metavar="CAT,CAT", help="override [arxiv] categories")
     nig.add_argument("--no-cache", action="store_true", help="ask the LLM again for every paper (still caches)")
     nig.add_argument("--limit", type=int, metavar="N", help="try a run on the first N papers of the listing only")
+    add_rank_args(nig)
     add_batch_args(nig)
     nig.set_defaults(func=cmd_nightly)
 

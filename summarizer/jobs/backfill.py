@@ -24,8 +24,8 @@ from datetime import date
 from pathlib import Path
 
 from summarizer.core.errors import ConfigError, Interrupted
-from summarizer.core.models import Paper
-from summarizer.core.settings import Settings
+from summarizer.core.models import Paper, listed_only
+from summarizer.core.settings import ProfileSettings, Settings
 from summarizer.edges.cache import PaperStore, SummaryCache
 from summarizer.edges.fetch import ArxivFetcher
 from summarizer.edges.run_lock import RunLock
@@ -33,6 +33,7 @@ from summarizer.edges.store import ensure_writable, read_records
 from summarizer.jobs.batch_collect import collect_jobs
 from summarizer.jobs.day_run import run_calendar
 from summarizer.jobs.day_writer import write_given_day
+from summarizer.jobs.rank import rank_day
 from summarizer.jobs.report import BatchReport, CollectedJob, Report
 from summarizer.jobs.services import Services
 from summarizer.jobs.summarizer import Summarizer
@@ -70,7 +71,7 @@ def missing_by_day(output_dir: Path) -> dict[date, list[Paper]]:
             day = date.fromisoformat(path.stem)
         except ValueError:
             continue
-        papers = [e.paper for e in read_records(path) if e.summary is None]
+        papers = [e.paper for e in read_records(path) if e.summary is None and not listed_only(e)]
         if papers:
             found[day] = papers
     return found
@@ -89,10 +90,28 @@ class Backfill:
         self.status = BackfillStatus()
         self.on_status = on_status
         self.elsewhere: set[str] = set()  # ids another unfinished batch job holds
+        self.profile: ProfileSettings | None = None
+        self.top: int | None = None
+        self.chosen: dict[date, set[str]] = {}  # with a K: the papers of each day to summarize
 
     def ids(self) -> Iterator[str]:
         for day in self.days:
-            yield from (i for i in self.store.day(day) or [] if i not in self.elsewhere)
+            chosen = self.chosen.get(day)
+            yield from (i for i in self.store.day(day) or [] if i not in self.elsewhere
+                        and (chosen is None or i in chosen))
+
+    async def choose(self, fetcher: ArxivFetcher) -> None:
+        """With a K (--top, or [profile] summarize_top): each day's papers ranked as a nightly run ranks them,
+        so a batch submits exactly what the days will show summarized."""
+        profile = self.profile or self.settings.profile
+        top = self.top if self.top is not None else profile.summarize_top
+        if top is None:
+            return
+        for day in self.days:
+            papers = [self.store.get(i) for i in self.store.day(day) or []]
+            ranking = await rank_day(self.settings, profile, papers, cache_dir=self.cache_dir, fetcher=fetcher,
+                                     today=day, top=top)
+            self.chosen[day] = set(ranking.selected or ())
 
     def stopped(self) -> bool:
         return self.services.stop is not None and self.services.stop.is_set()
@@ -146,7 +165,8 @@ async def run_backfill(settings: Settings, services: Services, *, start: date | 
                        end: date | None = None, missing: bool = False, mode: str = "sync",
                        categories: list[str] | None = None, request: BatchRequest | None = None,
                        on_status: Callable[[BackfillStatus], None] = lambda s: None,
-                       command: str = "backfill") -> BackfillResult:
+                       command: str = "backfill", profile: ProfileSettings | None = None,
+                       top: int | None = None) -> BackfillResult:
     request = request or BatchRequest()
     output_dir = Path(settings.paths.output_dir).expanduser()
     cache_dir = Path(settings.paths.cache_dir).expanduser()
@@ -171,12 +191,14 @@ async def run_backfill(settings: Settings, services: Services, *, start: date | 
         summarizer = Summarizer(settings, services, cache)
         stack.push_async_callback(summarizer.client.close)
         job = Backfill(settings, services, cats, key, store, on_status)
+        job.profile, job.top = profile, top
         collected, job.elsewhere = await collect_jobs(settings, services, summarizer, cache_dir,
                                                       skip={summary_job_id(summarizer, "backfill", job.key)})
         if missing:
             job.keep(by_day)
         else:
             await job.fetch(days)
+        await job.choose(ArxivFetcher(settings.arxiv, services.arxiv_http, sleep=services.sleep, clock=services.clock))
         result = await _summarize_and_write(job, summarizer, mode, request, missing)
         result.collected = collected
         return result
@@ -214,7 +236,8 @@ async def _summarize_and_write(job: Backfill, summarizer: Summarizer, mode: str,
             continue  # a day whose papers all went to an earlier listing, or to another batch job
         given = [] if missing else [job.store.get(i) for i in ids]
         reports.append(await write_given_day(job.settings, job.services, day, given, categories=job.categories,
-                                             failures=failures, mode_batch=batch is not None))
+                                             failures=failures, mode_batch=batch is not None, profile=job.profile,
+                                             top=job.top))
         job.status.days_written += 1
         job.on_status(job.status)
     job.status.phase = "done"

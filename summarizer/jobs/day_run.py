@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from summarizer.core.listing import Calendar
 from summarizer.core.models import Entry, Paper
-from summarizer.core.settings import Settings
+from summarizer.core.settings import ProfileSettings, Settings
 from summarizer.edges.cache import History, SummaryCache
 from summarizer.edges.fetch import ArxivFetcher
 from summarizer.edges.resources import listing_calendar
@@ -32,6 +32,7 @@ from summarizer.jobs.services import Services
 from summarizer.jobs.summarizer import Summarizer
 
 if TYPE_CHECKING:
+    from summarizer.jobs.rank import Ranking
     from summarizer.jobs.site_build import SiteReport
     from summarizer.jobs.summary_batch import BatchRequest
 
@@ -53,6 +54,8 @@ class NightlyParams:
     batch_failures: Mapping[str, str] | None = None  # papers a collected batch left: failed, never asked in sync
     batch_report: BatchReport | None = None  # the collected batch, for the day's report
     publish_site: bool = False
+    profile: ProfileSettings | None = None  # --profile FILE; default: [profile] of the config
+    top: int | None = None  # --top K; default: [profile] summarize_top
     command: str = "nightly"  # for the lock file: who holds the cache
     lock: bool = True  # False for the days a caller that holds the lock writes (backfill, collection)
     collect_earlier: bool = True  # collect finished batch jobs of other days first
@@ -87,6 +90,14 @@ class Run:
     def output_dir(self) -> Path:
         return Path(self.settings.paths.output_dir).expanduser()
 
+    @property
+    def profile(self) -> ProfileSettings:
+        return self.params.profile if self.params.profile is not None else self.settings.profile
+
+    @property
+    def top(self) -> int | None:
+        return self.params.top if self.params.top is not None else self.profile.summarize_top
+
     def halted(self) -> bool:
         """A signal, or a provider condition no paper can get past (key refused, quota exhausted)."""
         return self.stop.is_set() or self.progress.usage.stopped is not None
@@ -103,6 +114,7 @@ class DayState:
     elsewhere: frozenset[str] = frozenset()  # collect: ids waiting in another unfinished batch job
     papers: tuple[Paper, ...] = ()  # list: the run's papers, in listing order
     existing: tuple[Entry, ...] = ()  # list: the day's records before this run
+    ranking: Ranking | None = None  # rank: every kept paper's score and reason (None: no profile)
     selected: frozenset[str] | None = None  # rank: the papers to summarize (None: every one)
     unfinished: frozenset[str] = frozenset()  # summarize: failed or not started, completed by a later run
     accepted_in_batch: int = 0  # summarize: answers this run's batch brought (counted as summarized)

@@ -11,23 +11,27 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from summarizer.core.models import Paper
-from summarizer.core.settings import Settings
+from summarizer.core.settings import ProfileSettings, Settings
 from summarizer.jobs.day_run import DayState, NightlyParams, open_run
 from summarizer.jobs.report import BatchReport, Report
 from summarizer.jobs.services import Services
 from summarizer.jobs.stages.listing import list_papers
+from summarizer.jobs.stages.rank import rank_papers
 from summarizer.jobs.stages.summarize import summarize
 from summarizer.jobs.stages.write import write_day
 
-DAY_STAGES = (list_papers, summarize, write_day)
+DAY_STAGES = (list_papers, rank_papers, summarize, write_day)
 
 
 async def write_given_day(settings: Settings, services: Services, day: date, papers: Sequence[Paper], *,
                           categories: Sequence[str] | None = None, failures: Mapping[str, str] | None = None,
-                          batch: BatchReport | None = None, mode_batch: bool = False) -> Report:
-    """Day `day` from `papers` (its records' papers without a summary are completed too)."""
+                          batch: BatchReport | None = None, mode_batch: bool = False,
+                          profile: ProfileSettings | None = None, top: int | None = None) -> Report:
+    """Day `day` from `papers` (its records' papers without a summary are completed too), ranked like a nightly
+    run with the same profile and K."""
     params = NightlyParams(day=day, categories=tuple(categories) if categories else None, given=tuple(papers),
-                           batch_failures=failures, batch_report=batch, lock=False, collect_earlier=False)
+                           batch_failures=failures, batch_report=batch, lock=False, collect_earlier=False,
+                           profile=profile, top=top)
     async with open_run(settings, services, params) as run:
         if mode_batch:
             run.report.mode = "batch"

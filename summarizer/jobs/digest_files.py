@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 
 from summarizer.core.html import html_chunks
-from summarizer.core.models import Entry
-from summarizer.core.render import digest_chunks, group_by_section, order_categories
+from summarizer.core.models import Entry, listed_only
+from summarizer.core.render import digest_chunks, group_by_section, listed_entries, order_categories
 from summarizer.edges.store import atomic_write_text, read_records, record_line
 
 
@@ -23,15 +23,17 @@ def digest_paths(output_dir: Path, day: date) -> dict[str, Path]:
 
 def write_digest_stream(paths: dict[str, Path], sections: list[tuple[str, int]],
                         entries: Callable[[], Iterator[Entry]], title: str,
-                        records: Callable[[], Iterator[Entry]] | None = None) -> None:
+                        records: Callable[[], Iterator[Entry]] | None = None,
+                        listed: list[Entry] | None = None) -> None:
     """The .jsonl, .html and .md of a digest, each streamed to a temporary file and renamed.
 
     `entries` are the summarized papers in display order; `records` (default: the same) every paper
-    the records file keeps, those still without a summary included.
+    the records file keeps, those still without a summary included; `listed` the papers a reader's
+    ranking left unsummarized (a last section, best first).
     """
     atomic_write_text(paths["jsonl"], (record_line(e) for e in (records or entries)()))
-    atomic_write_text(paths["html"], html_chunks(sections, entries(), title))
-    atomic_write_text(paths["md"], digest_chunks(sections, entries()))
+    atomic_write_text(paths["html"], html_chunks(sections, entries(), title, listed or []))
+    atomic_write_text(paths["md"], digest_chunks(sections, entries(), listed or []))
 
 
 def write_digest(paths: dict[str, Path], entries: list[Entry], categories: list[str] | None, title: str) -> None:
@@ -39,13 +41,15 @@ def write_digest(paths: dict[str, Path], entries: list[Entry], categories: list[
     papers still without a summary in their own order."""
     groups = group_by_section(entries, categories)
     ordered = [e for _, items in groups for e in items]
-    waiting = [e for e in entries if e.summary is None]
+    listed = listed_entries(entries)
+    waiting = [e for e in entries if e.summary is None and not listed_only(e)]
     write_digest_stream(paths, [(c, len(items)) for c, items in groups], lambda: iter(ordered), title,
-                        records=lambda: iter(ordered + waiting))
+                        records=lambda: iter(ordered + listed + waiting), listed=listed)
 
 
 def write_day_digest(paths: dict[str, Path], items: list[tuple[str, str]], entry_of: Callable[[str], Entry],
-                     categories: list[str], title: str, waiting: list[Entry] | None = None) -> list[str]:
+                     categories: list[str], title: str, waiting: list[Entry] | None = None,
+                     listed: list[Entry] | None = None) -> list[str]:
     """The nightly digest, streamed: `items` are (id, primary category) of the papers it shows, each
     entry is looked up when written (its summary read from the cache, not held in memory); papers by
     arXiv id within sections. `waiting` are papers the day's records keep without a summary yet (after
@@ -59,10 +63,11 @@ def write_day_digest(paths: dict[str, Path], items: list[tuple[str, str]], entry
 
     def records() -> Iterator[Entry]:
         yield from (entry_of(paper_id) for paper_id in ordered)
+        yield from listed or []
         yield from waiting or []
 
     write_digest_stream(paths, sections, lambda: (entry_of(paper_id) for paper_id in ordered), title,
-                        records=records if waiting else None)
+                        records=records if waiting or listed else None, listed=listed)
     return ordered
 
 

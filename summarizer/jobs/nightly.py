@@ -21,6 +21,7 @@ from summarizer.jobs.services import Services
 from summarizer.jobs.site_build import SiteReport
 from summarizer.jobs.stages.collect import collect_earlier
 from summarizer.jobs.stages.listing import list_papers
+from summarizer.jobs.stages.rank import rank_papers
 from summarizer.jobs.stages.site import publish_site
 from summarizer.jobs.stages.summarize import summarize
 from summarizer.jobs.stages.write import write_day
@@ -36,6 +37,7 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("collect", collect_earlier),
     Stage("list", list_papers),
+    Stage("rank", rank_papers),
     Stage("summarize", summarize),
     Stage("write", write_day),
     Stage("site", publish_site),

@@ -43,6 +43,16 @@ class CollectedJob(BaseModel):
     batch: BatchReport | None = None
 
 
+class RankReport(BaseModel):
+    """The reader's side of a run: how many papers were ranked, summarized, listed only, or excluded."""
+
+    ranked: int = 0
+    summarized: int = 0  # the top K and the keyword or author matches (cap applied)
+    skipped: int = 0  # listed at the end of the digest, not summarized
+    excluded: list[str] = Field(default_factory=list)  # "ID (keyword)": neither summarized nor listed
+    saved_usd: float | None = None  # the skipped papers' estimated cost at this run's price
+
+
 class Report(BaseModel):
     date: str
     model: str
@@ -72,6 +82,7 @@ class Report(BaseModel):
     durations_s: dict[str, float] = Field(default_factory=dict)
     interrupted: bool = False
     batch: BatchReport | None = None
+    rank: RankReport | None = None  # with a profile: ranked, summarized, skipped, excluded, saved
 
 
 @dataclass

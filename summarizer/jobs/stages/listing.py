@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
 
-from summarizer.core.models import Paper
+from summarizer.core.models import Paper, listed_only
 from summarizer.edges.store import read_records
 from summarizer.jobs.day_run import DayState, Run
 
@@ -35,7 +35,8 @@ async def list_papers(run: Run, state: DayState) -> DayState:
     seen: set[str] = set()
     papers: list[Paper] = []
     limit = run.params.limit
-    for source in _sources(run, [e.paper for e in existing if e.summary is None]):
+    waiting = [e.paper for e in existing if e.summary is None and not listed_only(e)]
+    for source in _sources(run, waiting):
         async for paper in source:
             if run.halted() or (limit is not None and len(papers) >= limit):
                 break

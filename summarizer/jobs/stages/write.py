@@ -15,11 +15,29 @@ from summarizer.jobs.day_run import DayState, Run
 from summarizer.jobs.digest_files import write_day_digest
 
 
+def _rank_extra(state: DayState, paper_id: str, summarized: bool) -> dict[str, object]:
+    """The paper's score and reason, kept in the records (the site's "for you" order and reasons)."""
+    found = next((r for r in state.ranking.ranked if r.id == paper_id), None) if state.ranking else None
+    if found is None:
+        return {}
+    return {"rank": {"score": found.score, "why": found.why, "summarized": summarized}}
+
+
+def listed_papers(run: Run, state: DayState) -> list[Entry]:
+    """The papers the ranking left unsummarized, best first: listed at the end of the digest."""
+    if state.selected is None or state.ranking is None:
+        return []
+    by_id = {p.id: p for p in state.papers}
+    return [Entry(paper=by_id[r.id], summary=None, day=run.day.isoformat(), extra=_rank_extra(state, r.id, False))
+            for r in state.ranking.ranked if r.id not in state.selected and r.id in by_id]
+
+
 async def write_day(run: Run, state: DayState) -> DayState:
     report = run.report
-    summarized = {p.id: p for p in state.papers if p.id not in state.unfinished and
-                  (state.selected is None or p.id in state.selected)}
-    carried = {e.paper.id: e for e in state.existing if e.paper.id not in summarized}
+    listed = listed_papers(run, state)
+    listed_ids = {e.paper.id for e in listed}
+    summarized = {p.id: p for p in state.papers if p.id not in state.unfinished and p.id not in listed_ids}
+    carried = {e.paper.id: e for e in state.existing if e.paper.id not in summarized and e.paper.id not in listed_ids}
     shown = {pid: e for pid, e in carried.items() if e.summary is not None}
     waiting = [e for e in carried.values() if e.summary is None]
     items = [(pid, p.primary_category) for pid, p in summarized.items()] + \
@@ -32,14 +50,16 @@ async def write_day(run: Run, state: DayState) -> DayState:
         summary = run.summarizer.cached(paper)
         if summary is None:  # the cache lost it between the two stages: never a placeholder
             raise RuntimeError(f"the summary of {paper_id} is no longer in the cache")
-        return run.summarizer.entry(paper, summary, run.day.isoformat())
+        entry = run.summarizer.entry(paper, summary, run.day.isoformat())
+        extra = _rank_extra(state, paper_id, True)
+        return entry.model_copy(update={"extra": extra}) if extra else entry
 
     ids: list[str] = []
-    if items or report.failed or waiting:
+    if items or report.failed or waiting or listed:
         ids = write_day_digest(run.paths, items, entry_of, run.categories, title=f"arXiv digest {run.day.isoformat()}",
-                               waiting=waiting)
-    if ids or state.unfinished:
-        run.history.record(run.day, ids, sorted(state.unfinished))
+                               waiting=waiting, listed=listed)
+    if ids or state.unfinished or listed:  # listed papers are the day's too: no later listing shows them again
+        run.history.record(run.day, ids + sorted(listed_ids), sorted(state.unfinished))
     if report.fetched == 0 and not report.note:
         cats = ", ".join(run.categories)
         report.note = (f"arXiv listed no new papers in {cats} for {run.day.isoformat()} (every paper was already "
