@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from summarizer.core.models import Paper, paper_from_record  # noqa: E402
 from summarizer.core.ranking import ProfileItem, nearest, paper_text, rank, recency_weights  # noqa: E402
 from summarizer.core.settings import EmbeddingSettings, LLMSettings, PathSettings, Settings  # noqa: E402
-from summarizer.jobs.rank import similarities  # noqa: E402
+from summarizer.jobs.rank import relevance_of  # noqa: E402
 
 HISTORY = ROOT.parent / "shared" / "fixtures" / "dae-history"
 TOPICS = ["cs.RO", "cs.IR", "cs.CR", "cs.HC", "eess.AS", "cs.GR", "cs.CY", "eess.IV"]
@@ -82,8 +82,9 @@ def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path) -> di
                 if backend == "random":
                     order = random.Random(day.toordinal()).sample(papers, len(papers))
                 else:
-                    sims = similarities(settings_for(backend, cache), cache, papers, items)
-                    ranked = rank(papers, items, sims, recency_weights(items, day, 365.0), [], [])
+                    weights = recency_weights(items, day, 365.0)
+                    relevance = relevance_of(settings_for(backend, cache), cache, papers, items, weights)
+                    ranked = rank(papers, items, relevance, [], [])
                     by_id = {p.id: p for p in papers}
                     order = [by_id[r.id] for r in ranked]
                 scores.append(metrics(order, topic))
@@ -101,11 +102,12 @@ def speed(days: dict[date, list[Paper]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp)
         settings = settings_for("local", cache)
+        weights = recency_weights(items, date(2025, 5, 14), 365.0)
         started = time.perf_counter()
-        similarities(settings, cache, papers[:570], items)
+        relevance_of(settings, cache, papers[:570], items, weights)
         cold = time.perf_counter() - started
         started = time.perf_counter()
-        similarities(settings, cache, papers[:570], items)
+        relevance_of(settings, cache, papers[:570], items, weights)
         warm = time.perf_counter() - started
     per = cold / 600
     print(f"a day of 600 papers ranked cold (model load included): {cold:.1f} s (target < 60 s); warm, from cached "

@@ -12,7 +12,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarizer.core.models import Entry, Paper
-from summarizer.core.ranking import ProfileItem, Ranked, author_hits, choose, excluded_by, keyword_hits, nearest, rank
+from summarizer.core.ranking import (
+    ProfileItem,
+    Ranked,
+    author_hits,
+    choose,
+    embedding_relevance,
+    excluded_by,
+    keyword_hits,
+    lexical_relevance,
+    nearest,
+    rank,
+    unit_rows,
+)
 from summarizer.core.settings import EmbeddingSettings, LLMSettings
 from summarizer.edges.embeddings import EmbeddingCache, OpenAIEmbedder, embed_cached
 from summarizer.edges.profile_sources import file_items, load_profile_file
@@ -29,12 +41,25 @@ def test_reasons_name_what_weighed_most(sample_entries: list[Entry]) -> None:
               paper("2512.00003", "Robot hands")]
     items = [ProfileItem("Robots that grasp", "robots"), ProfileItem("Graphs", "graphs")]
     sims = np.array([[0.1, 0.2], [0.2, 0.6], [0.9, 0.1]], dtype=np.float32)
-    ranked = rank(papers, items, sims, np.ones(2, dtype=np.float32), ["retrieval"], ["yann lecun"])
+    ranked = rank(papers, items, lexical_relevance(sims, np.ones(2, dtype=np.float32)), ["retrieval"], ["yann lecun"])
     why = {r.id: r.why for r in ranked}
     assert why == {"2512.00001": "author: yann lecun", "2512.00002": "keyword: retrieval",
                    "2512.00003": "like: Robots that grasp"}
-    assert [r.id for r in ranked] == ["2512.00003", "2512.00002", "2512.00001"] or ranked[0].score >= ranked[1].score
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
     assert all(r.match == (r.id != "2512.00003") for r in ranked)
+
+
+def test_embedding_relevance_removes_what_the_whole_day_shares() -> None:
+    # Ten papers of the day share axis 0; one is about axis 1, as is the profile, which also holds one generic
+    # favourite. The nearest profile item puts a generic paper first; the profile centroid minus the day's
+    # centroid puts the topical one first.
+    rng = np.random.default_rng(0)
+    generic = np.column_stack([np.ones(10), rng.uniform(0, 0.05, 10), rng.uniform(0, 0.2, 10)])
+    papers = unit_rows(np.vstack([generic, [[0.7, 0.7, 0.0]]]).astype(np.float32))
+    items = unit_rows(np.array([[0.8, 0.6, 0.0], [1.0, 0.0, 0.0]], dtype=np.float32))
+    relevance = embedding_relevance(papers, items, np.ones(2, dtype=np.float32))
+    assert int(np.argmax(relevance.score)) == 10 and int(np.argmax((papers @ items.T).max(axis=1))) != 10
+    assert relevance.nearest.tolist()[10] == 0
 
 
 def test_keywords_are_whole_words_and_exclusions_drop() -> None:

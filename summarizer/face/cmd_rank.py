@@ -72,8 +72,49 @@ def cmd_rank(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_embed(args: argparse.Namespace) -> int:
+    from summarizer.face.progress import Throttle
+    from summarizer.face.runner import load_config
+    from summarizer.jobs.embed_history import embed_history
+
+    settings = load_config(args, need_key=False)
+    throttle = Throttle(10.0)
+    bar = _bar() if not args.quiet and sys.stderr.isatty() else None
+
+    def show(done: int, total: int) -> None:
+        if bar is not None:
+            bar.update(bar.task_ids[0], completed=done, total=total)
+        elif throttle.due(force=done >= total):
+            info(args, f"embedded {done}/{total} papers")
+
+    try:
+        report = embed_history(settings, show)
+    finally:
+        if bar is not None:
+            bar.stop()
+    info(args, f"embed: {report.papers} papers of {report.days} days; {report.computed} computed, the rest cached")
+    return 0
+
+
+def _bar() -> Any:
+    from rich import progress as rp
+    from rich.console import Console
+
+    bar = rp.Progress(rp.TextColumn("embedding"), rp.BarColumn(), rp.MofNCompleteColumn(), rp.TimeRemainingColumn(),
+                      console=Console(stderr=True))
+    bar.add_task("papers", total=None)
+    bar.start()
+    return bar
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  # type: ignore[type-arg]
              config: argparse.ArgumentParser) -> None:
+    emb = sub.add_parser("embed", parents=[common, config], help="embed every paper of OUTPUT_DIR once",
+                         description="Compute the embedding of every paper in OUTPUT_DIR's records (the whole "
+                         "history) with [embedding], caching each batch at once: resumable, and a second run "
+                         "computes nothing. The site's 'more like this' reads these.")
+    emb.set_defaults(func=cmd_embed)
+
     rk = sub.add_parser("rank", parents=[common, config], help="rank a day's papers for your profile (no LLM)",
                         description="Print every paper of a records file (--records) or of listing D (--config, "
                         "--date) in score order for the reader's profile (--profile FILE, else the config's "

@@ -18,12 +18,15 @@ from summarizer.core.models import Paper
 from summarizer.core.ranking import (
     ProfileItem,
     Ranked,
+    Relevance,
     choose,
-    cosine,
+    embedding_relevance,
     excluded_by,
+    lexical_relevance,
     paper_text,
     rank,
     recency_weights,
+    unit_rows,
 )
 from summarizer.core.settings import ProfileSettings, Settings
 from summarizer.edges.embeddings import EmbeddingCache, bm25_similarity, embed_cached, make_embedder
@@ -46,19 +49,21 @@ async def profile_items(profile: ProfileSettings, fetcher: ArxivFetcher, cache_d
     return file_items(profile) + await arxiv_items(profile, fetcher, cache_dir)
 
 
-def similarities(settings: Settings, cache_dir: Path, papers: Sequence[Paper],
-                 items: Sequence[ProfileItem]) -> np.ndarray:
-    """Papers x profile items, from the configured backend; embeddings cached per text and model."""
+def relevance_of(settings: Settings, cache_dir: Path, papers: Sequence[Paper], items: Sequence[ProfileItem],
+                 weights: np.ndarray) -> Relevance:
+    """Each paper's relevance to the profile, from the configured backend; embeddings cached per text and model."""
     paper_texts, item_texts = [paper_text(p) for p in papers], [it.text for it in items]
     embedder = make_embedder(settings.embedding, settings.llm, cache_dir)
     if embedder is None:
-        return bm25_similarity(paper_texts, item_texts)
+        return lexical_relevance(bm25_similarity(paper_texts, item_texts), weights)
     cache = EmbeddingCache(cache_dir)
     try:
         size = settings.embedding.batch_size
-        return cosine(embed_cached(embedder, cache, paper_texts, size), embed_cached(embedder, cache, item_texts, size))
+        vectors = embed_cached(embedder, cache, paper_texts, size)
+        profile = embed_cached(embedder, cache, item_texts, size)
     finally:
         cache.close()
+    return embedding_relevance(unit_rows(vectors), unit_rows(profile), weights)
 
 
 async def rank_day(settings: Settings, profile: ProfileSettings, papers: Sequence[Paper], *, cache_dir: Path,
@@ -67,8 +72,10 @@ async def rank_day(settings: Settings, profile: ProfileSettings, papers: Sequenc
     excluded = {p.id: kw for p in papers if (kw := excluded_by(p, profile.exclude_keywords)) is not None}
     kept = [p for p in papers if p.id not in excluded]
     items = await profile_items(profile, fetcher, cache_dir)
-    sims = await asyncio.to_thread(similarities, settings, cache_dir, kept, items) if items and kept else None
-    weights = recency_weights(items, today, profile.half_life_days) if items else None
-    ranked = rank(kept, items, sims, weights, profile.keywords, profile.authors)
+    relevance = None
+    if items and kept:
+        weights = recency_weights(items, today, profile.half_life_days)
+        relevance = await asyncio.to_thread(relevance_of, settings, cache_dir, kept, items, weights)
+    ranked = rank(kept, items, relevance, profile.keywords, profile.authors)
     selected = choose(ranked, top, profile.summarize_cap) if top is not None else None
     return Ranking(ranked=ranked, excluded=excluded, selected=selected)

@@ -25,12 +25,14 @@ from summarizer.core.models import Entry, safe_abs_url
 from summarizer.core.settings import Settings
 from summarizer.core.site.feed import atom_feed
 from summarizer.core.site.pages import day_script, day_stats, index_html, manifest_script, search_rows, shard_script
+from summarizer.edges.embeddings import EmbeddingCache, embedding_model_id
 from summarizer.edges.resources import site_assets
 from summarizer.edges.store import atomic_write_chunks, atomic_write_text, parse_records
+from summarizer.jobs.site_similar import VectorIndex
 
 DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl$")
 STATE = ".site-state.json"
-BUILDER_VERSION = "2"  # bump when the data files' format changes: the next build is then a full one
+BUILDER_VERSION = "3"  # bump when the data files' format changes: the next build is then a full one
 
 
 @dataclass
@@ -107,6 +109,10 @@ class _Build:
         self.language = resolve_language(settings.llm.language)
         self.entries_of: dict[str, list[Entry]] = {}
         self.months_changed: set[str] = set()
+        model_id = embedding_model_id(settings.embedding)
+        cache_dir = Path(settings.paths.cache_dir).expanduser()
+        self.index = VectorIndex(cache_dir, model_id) if model_id and (cache_dir / "embeddings").is_dir() else None
+        self.vectors = EmbeddingCache(cache_dir) if self.index is not None else None
 
     def entries(self, day: str) -> list[Entry]:
         if day not in self.entries_of:
@@ -127,15 +133,28 @@ class _Build:
             self.remove_day(day, removed=False)
             return
         self.entries_of[day] = entries
-        atomic_write_text(self.site / "data" / "days" / f"{day}.js",
-                          day_script(day, entries, self.settings.arxiv.categories))
+        if self.index is not None and self.vectors is not None:
+            self.index.set_day(day, entries, self.vectors)
         atomic_write_text(self.site / "data" / _compat_name(day, self.language.name),
                           (compat_record(e) for e in entries if e.summary is not None))
         self.known[day] = {"hash": digest, **day_stats(entries)}
         self.months_changed.add(day[:7])
         self.report.rebuilt_days.append(day)
 
+    def write_days(self) -> None:
+        """The rebuilt days' data, each paper with its nearest papers across the history (when embedded)."""
+        similar = self.index.similar(set(self.report.rebuilt_days)) if self.index is not None else {}
+        for day in self.report.rebuilt_days:
+            atomic_write_text(self.site / "data" / "days" / f"{day}.js",
+                              day_script(day, self.entries_of[day], self.settings.arxiv.categories, similar.get(day)))
+        if self.index is not None:
+            self.index.save()
+        if self.vectors is not None:
+            self.vectors.close()
+
     def remove_day(self, day: str, removed: bool = True) -> None:
+        if self.index is not None:
+            self.index.drop_day(day)
         if self.known.pop(day, None) is not None:
             self.months_changed.add(day[:7])
             if removed:
@@ -184,6 +203,7 @@ def build_site(settings: Settings, out: Path | None = None, full: bool = False,
             build.update_day(day, path)
         for day in sorted(set(build.known) - set(build.found)):
             build.remove_day(day)
+        build.write_days()
         build.shards()
         if full or not state_path.exists() or build.report.rebuilt_days or build.report.removed_days:
             build.drop_stale_compat()

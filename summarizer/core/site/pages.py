@@ -37,21 +37,39 @@ def ordered_papers(entries: Sequence[Entry], categories: Sequence[str] | None) -
     return [(n, e) for n, e in enumerate(summarized, start=1)] + [(None, e) for e in waiting]
 
 
-def paper_row(number: int | None, entry: Entry) -> dict[str, Any]:
-    """One paper of a day's data; short keys, because a day of 200 papers is loaded at once."""
+# A day's paper rows use short keys (a day of 200 papers is loaded at once). This table is the one place
+# they are named: it ships in the manifest and app.js reads every field through it.
+ROW_KEYS = {"id": "id", "number": "n", "title": "t", "authors": "a", "categories": "c", "url": "u", "pdf": "pdf",
+            "abstract": "ab", "comment": "cm", "tldr": "tl", "motivation": "mo", "method": "me", "result": "re",
+            "conclusion": "co", "score": "rk", "why": "why", "similar": "ml", "listed": "ls"}
+K = ROW_KEYS
+
+
+def paper_row(number: int | None, entry: Entry, similar: Sequence[list[str]] | None = None) -> dict[str, Any]:
+    """One paper of a day's data, by the short keys of `ROW_KEYS`."""
     p, s = entry.paper, entry.summary
-    row: dict[str, Any] = {"id": p.id, "n": number, "t": p.title, "a": p.authors,
-                           "c": p.categories or [p.primary_category], "u": safe_abs_url(p), "pdf": pdf_url(entry),
-                           "ab": p.abstract}
+    row: dict[str, Any] = {K["id"]: p.id, K["number"]: number, K["title"]: p.title, K["authors"]: p.authors,
+                           K["categories"]: p.categories or [p.primary_category], K["url"]: safe_abs_url(p),
+                           K["pdf"]: pdf_url(entry), K["abstract"]: p.abstract}
     if p.comment:
-        row["cm"] = p.comment
+        row[K["comment"]] = p.comment
     if s is not None:
-        row.update(tl=s.tldr, mo=s.motivation, me=s.method, re=s.result, co=s.conclusion)
+        row.update({K["tldr"]: s.tldr, K["motivation"]: s.motivation, K["method"]: s.method, K["result"]: s.result,
+                    K["conclusion"]: s.conclusion})
+    rank = entry.extra.get("rank")
+    if isinstance(rank, dict) and isinstance(rank.get("score"), int | float):
+        row[K["score"]], row[K["why"]] = rank["score"], str(rank.get("why") or "")
+        if rank.get("summarized") is False:
+            row[K["listed"]] = 1
+    if similar:
+        row[K["similar"]] = list(similar)
     return row
 
 
-def day_script(day: str, entries: Sequence[Entry], categories: Sequence[str] | None) -> str:
-    papers = [paper_row(n, e) for n, e in ordered_papers(entries, categories)]
+def day_script(day: str, entries: Sequence[Entry], categories: Sequence[str] | None,
+               similar: dict[str, list[list[str]]] | None = None) -> str:
+    """`similar`: each paper's nearest papers across the history, as [day, id, title]."""
+    papers = [paper_row(n, e, (similar or {}).get(e.paper.id)) for n, e in ordered_papers(entries, categories)]
     return f"SITE.day({_compact(day)},{_compact({'papers': papers})});\n"
 
 
@@ -80,6 +98,7 @@ def manifest_script(title: str, language: Language, days: dict[str, dict[str, An
                     categories: Sequence[str], generated: str) -> str:
     """Every day (newest first) with its counts, the search shards (newest first), the site's language."""
     manifest = {"title": title, "lang": language.tag, "generated": generated, "categories": list(categories),
+                "keys": ROW_KEYS,
                 "days": [[day, days[day]["count"], days[day]["cats"]] for day in sorted(days, reverse=True)],
                 "shards": sorted(shards, reverse=True)}
     return f"window.SITE_MANIFEST={_compact(manifest)};\n"

@@ -17,18 +17,22 @@
       result: "Result", conclusion: "Conclusion", abstract: "Abstract", comment: "Comment", pending:
       "Summary not available yet.", results: "results", searching: "Searching", noResults: "No results.",
       more: "more results not shown: refine the search.", back: "Back to the day", permalink: "Link to this paper",
-      commaHint: "comma-separated", matched: "Matches your preferences", empty: "No days yet."},
+      commaHint: "comma-separated", matched: "Matches your preferences", empty: "No days yet.", forYou: "For you",
+      digestOrder: "Digest order", like: "Like", liked: "Liked", exportLikes: "Export likes", moreLike: "More like this",
+      newest: "Newest first", relevance: "Most relevant", sort: "Sort", listed: "Listed, not summarized"},
     zh: {search: "搜索", searchAll: "搜索全部日期", prefs: "偏好设置", keywords: "关键词", authors: "作者",
       save: "保存", clear: "清除", all: "全部", prev: "前一天", next: "后一天", date: "日期", papers: "篇论文",
       details: "详情", motivation: "动机", method: "方法", result: "结果", conclusion: "结论", abstract: "摘要",
       comment: "备注", pending: "尚无摘要。", results: "条结果", searching: "正在搜索", noResults: "没有结果。",
       more: "条结果未显示，请缩小搜索范围。", back: "返回当天", permalink: "本文链接", commaHint: "用逗号分隔",
-      matched: "符合你的偏好", empty: "还没有内容。"}
+      matched: "符合你的偏好", empty: "还没有内容。", forYou: "为你推荐", digestOrder: "摘要顺序", like: "喜欢",
+      liked: "已喜欢", exportLikes: "导出喜欢", moreLike: "更多相似", newest: "最新", relevance: "最相关", sort: "排序",
+      listed: "仅列出，未摘要"}
   };
   var L = LABELS[(M && M.lang || "en").slice(0, 2)] || LABELS.en;
   var MAX_RESULTS = 400;
   var state = {day: null, data: null, category: "all", prefs: {kw: [], au: []}, query: "", token: 0,
-    katex: null, katexWanted: false};
+    katex: null, katexWanted: false, order: "foryou", searchSort: "newest"};
   var days = {};     // date -> payload, as day scripts arrive
   var shards = {};   // month -> prepared rows
   var waiting = {};  // script src -> [resolve, reject]
@@ -55,7 +59,13 @@
     return entry.promise;
   }
 
-  SITE.day = function (date, payload) { days[date] = payload; };
+  var KEYS = (M && M.keys) || {};
+  function expand(row) {  // a day's row by the manifest's key table (core/site/pages.py ROW_KEYS): full names
+    var out = {};
+    Object.keys(KEYS).forEach(function (name) { if (row[KEYS[name]] !== undefined) out[name] = row[KEYS[name]]; });
+    return out;
+  }
+  SITE.day = function (date, payload) { days[date] = {papers: payload.papers.map(expand)}; };
   SITE.shard = function (month, rows) {
     shards[month] = rows.map(function (r) {
       return {r: r, t: r[2].toLowerCase(), a: r[3].toLowerCase(), c: r[4].toLowerCase(), s: r[5].toLowerCase()};
@@ -149,8 +159,8 @@
 
   function prefMatch(p) {
     var kw = state.prefs.kw.map(lc), au = state.prefs.au.map(lc), hits = [];
-    var text = lc((p.t || "") + " " + (p.tl || "") + " " + (p.ab || ""));
-    var authors = lc((p.a || []).join(", "));
+    var text = lc((p.title || "") + " " + (p.tldr || "") + " " + (p.abstract || ""));
+    var authors = lc((p.authors || []).join(", "));
     kw.forEach(function (k) { if (k && text.indexOf(k) >= 0) hits.push(k); });
     au.forEach(function (a) { if (a && authors.indexOf(a) >= 0) hits.push(a); });
     return hits;
@@ -183,6 +193,34 @@
     };
     clear.onclick = function () { kw.value = ""; au.value = ""; savePrefs([], []); renderDay(); };
     if (state.prefsFromUrl) details.open = true;
+  }
+
+  /* ---------- likes (localStorage), exported as a records file the profile's papers_files reads ---------- */
+
+  function likes() {
+    try { return JSON.parse(localStorage.getItem("summarizer.likes") || "{}"); } catch (e) { return {}; }
+  }
+
+  function toggleLike(p, day) {
+    var all = likes();
+    if (all[p.id]) delete all[p.id];
+    else all[p.id] = {id: p.id, title: p.title, authors: p.authors || [], categories: p.categories || [],
+      summary: p.abstract || "", abs: p.url || null, pdf: p.pdf || null, comment: p.comment || null, date: day};
+    try { localStorage.setItem("summarizer.likes", JSON.stringify(all)); } catch (e) { /* kept for this page only */ }
+    return !!all[p.id];
+  }
+
+  SITE.likesRecords = function () {  // JSON Lines, one record per liked paper, oldest like first
+    var all = likes();
+    return Object.keys(all).map(function (id) { return JSON.stringify(all[id]) + "\n"; }).join("");
+  };
+
+  function exportLikes() {
+    var blob = new Blob([SITE.likesRecords()], {type: "application/x-ndjson"});
+    var a = el("a", {href: URL.createObjectURL(blob), download: "likes.jsonl"});
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
   }
 
   /* ---------- days ---------- */
@@ -245,27 +283,37 @@
       "data-paper-id": p.id});
     var marks = terms.concat(prefHits);
     var h = el("h3");
-    if (p.n) h.appendChild(el("span", {"class": "num"}, "[" + p.n + "] "));
-    var title = p.u ? el("a", {href: p.u}) : el("span");
-    rich(title, p.t, marks);
+    if (p.number) h.appendChild(el("span", {"class": "num"}, "[" + p.number + "] "));
+    var title = p.url ? el("a", {href: p.url}) : el("span");
+    rich(title, p.title, marks);
     h.appendChild(title);
     art.appendChild(h);
+    if (p.why) art.appendChild(el("p", {"class": "why", title: "score " + p.score}, p.why));
     var links = el("p", {"class": "links"});
     if (p.pdf) links.appendChild(el("a", {href: p.pdf}, "PDF"));
     links.appendChild(el("a", {href: "?date=" + state.day + "#p-" + encodeURIComponent(p.id), "class": "perma",
       title: L.permalink, "aria-label": L.permalink + " " + p.id}, "#" + p.id));
     if (prefHits.length) links.appendChild(el("span", {"class": "badge"}, L.matched));
+    var day = state.day, liked = !!likes()[p.id];
+    var like = el("button", {type: "button", "class": "like", "aria-pressed": liked ? "true" : "false"},
+      liked ? L.liked : L.like);
+    like.onclick = function () {
+      var now = toggleLike(p, day);
+      like.setAttribute("aria-pressed", now ? "true" : "false");
+      like.textContent = now ? L.liked : L.like;
+    };
+    links.appendChild(like);
     art.appendChild(links);
     var authors = el("p", {"class": "authors"});
-    appendMarked(authors, (p.a || []).join(", "), marks);
+    appendMarked(authors, (p.authors || []).join(", "), marks);
     art.appendChild(authors);
     var cats = el("p", {"class": "cats"});
-    (p.c || []).forEach(function (c) { cats.appendChild(el("span", {"class": "cat"}, c)); });
+    (p.categories || []).forEach(function (c) { cats.appendChild(el("span", {"class": "cat"}, c)); });
     art.appendChild(cats);
-    if (p.tl) {
+    if (p.tldr) {
       var tl = el("p", {"class": "tldr"});
       tl.appendChild(el("b", null, "TL;DR "));
-      rich(tl, p.tl, marks);
+      rich(tl, p.tldr, marks);
       art.appendChild(tl);
     } else {
       art.appendChild(el("p", {"class": "pending"}, L.pending));
@@ -273,14 +321,33 @@
     var details = el("details");
     details.appendChild(el("summary", null, L.details));
     var dl = el("dl");
-    [["motivation", p.mo], ["method", p.me], ["result", p.re], ["conclusion", p.co], ["abstract", p.ab],
-      ["comment", p.cm]].forEach(function (f) {
+    [["motivation", p.motivation], ["method", p.method], ["result", p.result], ["conclusion", p.conclusion], ["abstract", p.abstract],
+      ["comment", p.comment]].forEach(function (f) {
       if (!f[1]) return;
       dl.appendChild(el("dt", null, L[f[0]]));
       dl.appendChild(rich(el("dd"), f[1], marks));
     });
     details.appendChild(dl);
     art.appendChild(details);
+    if (p.similar && p.similar.length) {
+      var more = el("details", {"class": "similar"});
+      more.appendChild(el("summary", null, L.moreLike));
+      var ol = el("ol");
+      p.similar.forEach(function (s) {
+        var li = el("li", {"data-paper-id": s[1]});
+        var a = el("a", {href: "?date=" + s[0] + "#p-" + encodeURIComponent(s[1])}, s[2]);
+        a.onclick = function (ev) {
+          ev.preventDefault();
+          history.pushState(null, "", a.getAttribute("href"));
+          openDay(s[0], false);
+        };
+        li.appendChild(a);
+        li.appendChild(el("span", {"class": "day"}, " " + s[0]));
+        ol.appendChild(li);
+      });
+      more.appendChild(ol);
+      art.appendChild(more);
+    }
     return art;
   }
 
@@ -290,7 +357,7 @@
     if (!state.data) return;
     var papers = state.data.papers;
     var counts = {};
-    papers.forEach(function (p) { var c = p.c[0]; counts[c] = (counts[c] || 0) + 1; });
+    papers.forEach(function (p) { var c = p.categories[0]; counts[c] = (counts[c] || 0) + 1; });
     var head = el("h2", null, state.day + " · " + papers.length + " " + L.papers);
     main.appendChild(head);
     var chips = el("div", {"class": "chips", role: "group", "aria-label": "categories"});
@@ -307,10 +374,28 @@
       chips.appendChild(b);
     });
     main.appendChild(chips);
+    var hasRank = papers.some(function (p) { return typeof p.score === "number"; });
+    if (hasRank) {
+      var orders = el("div", {"class": "chips order", role: "group", "aria-label": "order"});
+      [["foryou", L.forYou], ["digest", L.digestOrder]].forEach(function (o) {
+        var b = el("button", {type: "button", "class": "chip", "data-order": o[0],
+          "aria-pressed": state.order === o[0] ? "true" : "false"}, o[1]);
+        b.onclick = function () { state.order = o[0]; renderDay(); };
+        orders.appendChild(b);
+      });
+      var ex = el("button", {type: "button", "class": "export"}, L.exportLikes);
+      ex.onclick = exportLikes;
+      orders.appendChild(ex);
+      main.appendChild(orders);
+    }
     var list = el("ol", {"class": "papers"});
-    var shown = papers.filter(function (p) { return state.category === "all" || p.c[0] === state.category; });
+    var shown = papers.filter(function (p) { return state.category === "all" || p.categories[0] === state.category; });
     var ranked = shown.map(function (p, i) { return {p: p, hits: prefMatch(p), i: i}; });
-    ranked.sort(function (x, y) { return (y.hits.length ? 1 : 0) - (x.hits.length ? 1 : 0) || x.i - y.i; });
+    var forYou = hasRank && state.order === "foryou";
+    ranked.sort(function (x, y) {
+      return (y.hits.length ? 1 : 0) - (x.hits.length ? 1 : 0) ||
+        (forYou ? (y.p.score || 0) - (x.p.score || 0) : 0) || x.i - y.i;
+    });
     ranked.forEach(function (r) {
       var li = el("li");
       li.appendChild(paperArticle(r.p, [], r.hits));
@@ -346,9 +431,9 @@
 
   function dayRows(date, payload) {  // the day on screen is searched in every field, abstract included
     return payload.papers.map(function (p) {
-      var full = [p.tl, p.mo, p.me, p.re, p.co, p.ab].join(" ");
-      return {r: [date, p.id, p.t, (p.a || []).join(", "), (p.c || []).join(" "), p.tl || ""],
-        t: lc(p.t), a: lc((p.a || []).join(", ")), c: lc((p.c || []).join(" ")), s: lc(full)};
+      var full = [p.tldr, p.motivation, p.method, p.result, p.conclusion, p.abstract].join(" ");
+      return {r: [date, p.id, p.title, (p.authors || []).join(", "), (p.categories || []).join(" "), p.tldr || ""],
+        t: lc(p.title), a: lc((p.authors || []).join(", ")), c: lc((p.categories || []).join(" ")), s: lc(full)};
     });
   }
 
@@ -369,11 +454,21 @@
     var back = el("button", {type: "button", "class": "back"}, L.back);
     back.onclick = function () { clearSearch(); history.pushState(null, "", "?date=" + state.day); renderDay(); };
     main.appendChild(back);
+    var sorts = el("div", {"class": "chips sort", role: "group", "aria-label": L.sort});
+    [["newest", L.newest], ["relevance", L.relevance]].forEach(function (o) {
+      var b = el("button", {type: "button", "class": "chip", "data-sort": o[0],
+        "aria-pressed": state.searchSort === o[0] ? "true" : "false"}, o[1]);
+      b.onclick = function () { state.searchSort = o[0]; runSearch(state.query, false); };
+      sorts.appendChild(b);
+    });
+    main.appendChild(sorts);
     var status = el("p", {"class": "status", role: "status"}, L.searching + "…");
     main.appendChild(status);
     var results = el("div", {"class": "results"});
     main.appendChild(results);
     SITE.searchStats = {query: query, first: null, done: null, count: 0};
+
+    var byRelevance = state.searchSort === "relevance", everyHit = [];
 
     function show(rows) {
       var hits = [];
@@ -383,14 +478,25 @@
         var s = score(row, ts);
         if (s) { seen[key] = true; hits.push({row: row, s: s}); }
       });
-      hits.sort(function (x, y) { return x.row.r[0] < y.row.r[0] ? 1 : x.row.r[0] > y.row.r[0] ? -1 : y.s - x.s; });
+      if (byRelevance) {  // every hit so far, best first: the list is drawn again as shards arrive
+        everyHit = everyHit.concat(hits);
+        everyHit.sort(function (x, y) { return y.s - x.s || (x.row.r[0] < y.row.r[0] ? 1 : -1); });
+        results.textContent = "";
+        count = shown = 0;
+        hits = everyHit;
+      } else {
+        hits.sort(function (x, y) { return x.row.r[0] < y.row.r[0] ? 1 : x.row.r[0] > y.row.r[0] ? -1 : y.s - x.s; });
+      }
       var group = null, groupDay = null;
       hits.forEach(function (h) {
         count++;
         if (shown >= MAX_RESULTS) return;
         shown++;
         var r = h.row.r;
-        if (r[0] !== groupDay) {
+        if (byRelevance && !group) {
+          group = el("ol", {"class": "relevance"});
+          results.appendChild(group);
+        } else if (!byRelevance && r[0] !== groupDay) {
           groupDay = r[0];
           var section = el("section", {"class": "day-group", "data-day": r[0]});
           section.appendChild(el("h3", null, r[0]));
@@ -408,6 +514,7 @@
           openDay(r[0], false);
         };
         li.appendChild(a);
+        if (byRelevance) li.appendChild(el("span", {"class": "day"}, " " + r[0]));
         var au = el("p", {"class": "authors"});
         appendMarked(au, r[3], ts);
         li.appendChild(au);
@@ -466,6 +573,7 @@
     var date = wanted && dayIndex(wanted) >= 0 ? wanted : wanted ? nearestDay(wanted) : M.days[0][0];
     var query = params.get("q") || "";
     if (query) q.value = query;
+    if (params.get("sort") === "relevance") state.searchSort = "relevance";
     openDay(date, false).then(function () { if (query) runSearch(query, false); });
     window.onpopstate = function () {
       var p = new URLSearchParams(location.search), d = p.get("date");

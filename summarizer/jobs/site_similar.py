@@ -1,0 +1,103 @@
+""""More like this" for the site: each paper's nearest papers across the whole history, from cached embeddings.
+
+The site build keeps every embedded paper's vector in one matrix under `cache_dir/site-vectors/`
+(one file per embedding model), updated day by day as days are rebuilt or removed, so a build
+reads the embedding cache only for the days that changed. The papers of a rebuilt day get their
+5 nearest over the whole history; older days keep the lists they were built with until a full
+build (`summarizer site --full`) refreshes every one. Papers with no cached embedding (run
+`summarizer embed`) get none, and are no one's neighbour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from summarizer.core.models import Entry
+from summarizer.core.ranking import nearest, paper_text
+from summarizer.edges.embeddings import EmbeddingCache
+from summarizer.edges.store import atomic_write_chunks, atomic_write_text
+
+SIMILAR = 5
+
+
+class VectorIndex:
+    """Rows of (day, id, title) with their unit vectors; saved as .npy beside a .json of the rows."""
+
+    def __init__(self, cache_dir: Path, model_id: str) -> None:
+        self.model_id = model_id
+        stem = hashlib.sha256(model_id.encode()).hexdigest()[:16]
+        self.folder = cache_dir / "site-vectors"
+        self.rows_path, self.matrix_path = self.folder / f"{stem}.json", self.folder / f"{stem}.npy"
+        self.rows: list[list[str]] = []
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        if self.rows_path.exists() and self.matrix_path.exists():
+            try:
+                rows = json.loads(self.rows_path.read_text(encoding="utf-8"))
+                matrix = np.load(self.matrix_path)
+                if isinstance(rows, list) and len(rows) == len(matrix):
+                    self.rows, self.matrix = rows, matrix.astype(np.float32)
+            except (OSError, ValueError):
+                pass  # rebuilt from the embedding cache as days are rebuilt
+        self.changed = False
+
+    def set_day(self, day: str, entries: Sequence[Entry], cache: EmbeddingCache) -> None:
+        keep = [i for i, row in enumerate(self.rows) if row[0] != day]
+        rows = [self.rows[i] for i in keep]
+        vectors = [self.matrix[keep]] if len(keep) and self.matrix.size else []
+        for entry in entries:
+            vector = cache.get(self.model_id, paper_text(entry.paper))
+            if vector is not None:
+                rows.append([day, entry.paper.id, entry.paper.title])
+                vectors.append((vector / max(float(np.linalg.norm(vector)), 1e-12))[None, :].astype(np.float32))
+        self.rows = rows
+        self.matrix = np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
+        self.changed = True
+
+    def drop_day(self, day: str) -> None:
+        keep = [i for i, row in enumerate(self.rows) if row[0] != day]
+        if len(keep) != len(self.rows):
+            self.rows = [self.rows[i] for i in keep]
+            self.matrix = self.matrix[keep] if keep else np.zeros((0, 0), dtype=np.float32)
+            self.changed = True
+
+    def similar(self, days: set[str]) -> dict[str, dict[str, list[list[str]]]]:
+        """For the papers of `days`: day -> id -> its nearest [day, id, title] across every day."""
+        wanted = [i for i, row in enumerate(self.rows) if row[0] in days]
+        out: dict[str, dict[str, list[list[str]]]] = {d: {} for d in days}
+        if not wanted or len(self.rows) < 2:
+            return out
+        found = nearest_rows(self.matrix, wanted, SIMILAR)
+        for row_index, neighbours in zip(wanted, found, strict=True):
+            day, paper_id, _ = self.rows[row_index]
+            out[day][paper_id] = [self.rows[j] for j in neighbours]
+        return out
+
+    def save(self) -> None:
+        if self.changed:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.rows_path, json.dumps(self.rows, ensure_ascii=False))
+            with open(self.matrix_path.with_suffix(".tmp.npy"), "wb") as handle:
+                np.save(handle, self.matrix)
+            atomic_write_chunks(self.matrix_path, [self.matrix_path.with_suffix(".tmp.npy").read_bytes()])
+            self.matrix_path.with_suffix(".tmp.npy").unlink()
+
+
+def nearest_rows(matrix: np.ndarray, rows: list[int], k: int, block: int = 1024) -> list[list[int]]:
+    """The `k` nearest other rows of each of `rows` (the whole history against a rebuilt day's papers)."""
+    if len(rows) == len(matrix):
+        return [list(r) for r in nearest(matrix, k, block)]
+    out: list[list[int]] = []
+    for start in range(0, len(rows), block):
+        chunk = rows[start:start + block]
+        sims = matrix[chunk] @ matrix.T
+        sims[np.arange(len(chunk)), chunk] = -np.inf
+        top = min(k, len(matrix) - 1)
+        part = np.argpartition(-sims, top - 1, axis=1)[:, :top]
+        order = np.take_along_axis(sims, part, axis=1).argsort(axis=1)[:, ::-1]
+        out += [list(map(int, r)) for r in np.take_along_axis(part, order, axis=1)]
+    return out
