@@ -226,3 +226,91 @@ def test_a_malformed_hash_and_oversized_math_cannot_break_the_page(driver: Any, 
     assert width < 1000, width
     assert [e for e in browser.console_errors(driver) if e["level"] == "SEVERE"] == []
     assert len(ids(driver)) == 1
+
+
+@pytest.fixture(scope="module")
+def ranked_site(tmp_path_factory: pytest.TempPathFactory, sample_entries: list) -> Path:  # type: ignore[type-arg]
+    """The demo day ranked for a reader (scores and reasons in its records) and a second day, every paper with a
+    stand-in embedding in the cache (random unit vectors: no model is downloaded for a test)."""
+    import numpy as np
+
+    from summarizer.core.ranking import paper_text
+    from summarizer.edges.embeddings import EmbeddingCache, embedding_model_id
+    from summarizer.edges.store import read_records, write_records
+
+    tmp = tmp_path_factory.mktemp("ranked")
+    out = tmp / "out"
+    ranked = [e.model_copy(update={"extra": {"rank": {"score": round(0.01 * i, 3), "why": f"keyword: k{i}",
+                                                      "summarized": True}}})
+              for i, e in enumerate(sample_entries)]
+    write_records(out / "2025-12-24.jsonl", ranked)
+    earlier = [e.model_copy(update={"paper": e.paper.model_copy(update={"id": f"2512.9{i:04d}",
+                                                                        "title": f"Earlier {e.paper.title}"})})
+               for i, e in enumerate(sample_entries[:10])]
+    write_records(out / "2025-12-23.jsonl", earlier)
+    settings = Settings(llm=LLMSettings(model="m", api_key="k"),
+                        paths=PathSettings(cache_dir=str(tmp / "cache"), output_dir=str(out)))
+    model_id = embedding_model_id(settings.embedding)
+    assert model_id is not None
+    cache = EmbeddingCache(tmp / "cache")
+    rng = np.random.default_rng(5)
+    for day in ("2025-12-23", "2025-12-24"):
+        for entry in read_records(out / f"{day}.jsonl"):
+            cache.put(model_id, paper_text(entry.paper), rng.standard_normal(384).astype(np.float32))
+    cache.close()
+    return build_site(settings).site
+
+
+def test_for_you_order_reasons_likes_and_more_like_this(driver: Any, ranked_site: Path, tmp_path: Path) -> None:
+    base = ranked_site.as_uri() + "/"
+    open_page(driver, base + "index.html?date=2025-12-24")
+    first = driver.find_element("css selector", "article[data-paper-id]")
+    assert first.find_element("css selector", ".why").text == "keyword: k37"  # the best score first
+    assert len(ids(driver)) == 38
+    driver.find_element("css selector", 'button[data-order="digest"]').click()
+    assert driver.find_element("css selector", "article[data-paper-id] .num").text == "[1]"
+    driver.find_element("css selector", 'button[data-order="foryou"]').click()
+    # a like, kept in localStorage and exported as a records file the profile reads
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    liked_id = ids(driver)[0]
+    driver.find_element("css selector", "article[data-paper-id] button.like").click()
+    assert driver.find_element("css selector", "article[data-paper-id] button.like").get_attribute(
+        "aria-pressed") == "true"
+    open_page(driver, base + "index.html?date=2025-12-24")  # kept across visits
+    assert driver.find_element("css selector", "article[data-paper-id] button.like").get_attribute(
+        "aria-pressed") == "true"
+    driver.find_element("css selector", "button.export").click()
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "likes.jsonl").exists():
+        assert time.monotonic() < deadline, "the likes were not exported"
+        time.sleep(0.05)
+    from summarizer.edges.profile_sources import read_papers_file
+
+    items = read_papers_file(tmp_path / "likes.jsonl")
+    assert len(items) == 1 and items[0].when is not None and liked_id in (tmp_path / "likes.jsonl").read_text()
+    # more like this: five papers from any day, and a click opens the right one
+    more = driver.find_element("css selector", "article[data-paper-id] details.similar")
+    more.find_element("css selector", "summary").click()
+    links = more.find_elements("css selector", "li[data-paper-id] a")
+    assert len(links) == 5
+    target = next((a for a in links if "2025-12-23" in a.get_attribute("href")), links[0])
+    wanted = target.get_attribute("href").split("#p-")[1]
+    target.click()
+    deadline = time.monotonic() + 10
+    while wanted not in driver.current_url or not driver.find_elements("css selector", f'article[id="p-{wanted}"]'):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    driver.execute_script("localStorage.clear()")
+
+
+def test_search_sorts_by_relevance_as_well_as_newest(driver: Any, ranked_site: Path) -> None:
+    base = ranked_site.as_uri() + "/"
+    open_page(driver, base + "index.html?q=retrieval&sort=relevance")
+    wait_search(driver)
+    assert driver.find_elements("css selector", "ol.relevance li.result")
+    assert not driver.find_elements("css selector", "section.day-group")
+    assert driver.find_element("css selector", 'button[data-sort="relevance"]').get_attribute("aria-pressed") == "true"
+    driver.find_element("css selector", 'button[data-sort="newest"]').click()
+    wait_search(driver)
+    days = [s.get_attribute("data-day") for s in driver.find_elements("css selector", "section.day-group")]
+    assert days == sorted(days, reverse=True) and days

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from summarizer.core.models import Entry
-from summarizer.core.ranking import nearest, paper_text
+from summarizer.core.ranking import nearest, paper_text, top_k
 from summarizer.edges.embeddings import EmbeddingCache
 from summarizer.edges.store import atomic_write_chunks, atomic_write_text
 
@@ -96,8 +96,5 @@ def nearest_rows(matrix: np.ndarray, rows: list[int], k: int, block: int = 1024)
         chunk = rows[start:start + block]
         sims = matrix[chunk] @ matrix.T
         sims[np.arange(len(chunk)), chunk] = -np.inf
-        top = min(k, len(matrix) - 1)
-        part = np.argpartition(-sims, top - 1, axis=1)[:, :top]
-        order = np.take_along_axis(sims, part, axis=1).argsort(axis=1)[:, ::-1]
-        out += [list(map(int, r)) for r in np.take_along_axis(part, order, axis=1)]
+        out += [list(map(int, r)) for r in top_k(sims, min(k, len(matrix) - 1))]
     return out
