@@ -24,11 +24,13 @@ import time
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from summarizer.core.models import Paper, paper_from_record  # noqa: E402
 from summarizer.core.ranking import ProfileItem, nearest, paper_text, rank, recency_weights  # noqa: E402
@@ -126,6 +128,61 @@ def more_like_this() -> None:
           f"; shape {found.shape}")
 
 
+def cost(top: int = 30, n: int = 500) -> None:
+    """A 500-paper day through the production nightly (in-process fakes): everything, then --top 30."""
+    import httpx
+    from bench_nightly import synthetic_archive  # type: ignore[import-not-found]
+
+    from summarizer.core.settings import ArxivSettings, ProfileSettings
+    from summarizer.demo.replay import ATOM_CONTENT_TYPE, chat_completion, title_of
+    from summarizer.face.config import with_prices
+    from summarizer.jobs.day_run import NightlyParams
+    from summarizer.jobs.nightly import run_nightly
+    from summarizer.jobs.services import Services
+
+    archive, answers = synthetic_archive(n)
+
+    def arxiv(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=archive.page(dict(request.url.params)),
+                              headers={"content-type": ATOM_CONTENT_TYPE})
+
+    def llm(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        return httpx.Response(200, json=chat_completion(body, json.dumps(answers[title_of(body) or ""],
+                                                                          ensure_ascii=False)))
+
+    figures = {}
+    for label, params in (("all", NightlyParams(day=date(2025, 12, 24))),
+                          (f"top {top}", NightlyParams(day=date(2025, 12, 24), top=top)), ):
+        with tempfile.TemporaryDirectory() as tmp:
+            liked = Path(tmp) / "liked.jsonl"
+            liked.write_text("".join(json.dumps({"id": f"2401.{i:05d}", "title": t, "summary": t,
+                                                 "categories": ["cs.IR"]}) + "\n"
+                                     for i, t in enumerate(list(answers)[:5])))
+            settings = Settings(
+                arxiv=ArxivSettings(categories=["cs.IR", "cs.AI"], api_url="http://arxiv.fake/api/query",
+                                    delay_seconds=0, use_rss=False, page_size=2000),
+                llm=LLMSettings(base_url="http://llm.fake/v1", api_key="bench", model="gpt-4o-mini",
+                                max_concurrency=16),
+                paths=PathSettings(cache_dir=f"{tmp}/cache", output_dir=f"{tmp}/out"),
+                profile=ProfileSettings(papers_files=[str(liked)], keywords=["federated recommendation"]),
+                embedding=EmbeddingSettings(model_dir=str(MODELS)))
+
+            settings = with_prices(settings)
+
+            async def go(settings: Settings = settings, params: NightlyParams = params) -> Any:
+                async with httpx.AsyncClient(transport=httpx.MockTransport(arxiv)) as a, \
+                        httpx.AsyncClient(transport=httpx.MockTransport(llm)) as b:
+                    return await run_nightly(settings, Services(arxiv_http=a, llm_http=b), params)
+
+            report = asyncio.run(go()).report
+            figures[label] = (report.llm_requests, report.prompt_tokens + report.completion_tokens, report.cost_usd)
+    (r_all, t_all, c_all), (r_top, t_top, c_top) = figures.values()
+    print(f"a {n}-paper day: all {r_all} requests, {t_all} tokens, ${c_all}; --top {top}: {r_top} requests, {t_top} "
+          f"tokens, ${c_top}: {100 * (1 - r_top / r_all):.1f}% fewer requests, {100 * (1 - t_top / t_all):.1f}% "
+          "fewer tokens (target >= 90%)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
@@ -135,6 +192,7 @@ def main() -> None:
     cache = Path.home() / ".cache" / "summarizer-bench-rank"  # embeddings kept between runs: warm after the first
     cache.mkdir(parents=True, exist_ok=True)
     MODELS.mkdir(parents=True, exist_ok=True)
+    cost()
     speed(days)
     print("quality (P@20 / nDCG@20 averaged over the later days):")
     results = quality(days, TOPICS[:3] if args.quick else TOPICS, cache)
