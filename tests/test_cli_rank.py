@@ -124,3 +124,16 @@ def test_an_empty_profile_and_no_top_change_nothing(tmp_path: Path, server: Fake
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
     assert json.loads((tmp_path / "out" / "2025-12-24.report.json").read_text())["rank"] is None
+
+
+def test_batch_mode_submits_only_the_top_k(tmp_path: Path, server: FakeServer) -> None:
+    cfg = config(tmp_path, server)
+    cfg.write_text(cfg.read_text() + "\n[batch]\npoll_seconds = 0.05\n")
+    done = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--mode", "batch", "--top", "4",
+               "--profile", str(profile(tmp_path)))
+    assert done.returncode == 0, done.stderr
+    [batch] = server.state.batches.values()
+    lines = server.state.files[batch["input_file_id"]].decode().splitlines()
+    report = json.loads((tmp_path / "out" / "2025-12-24.report.json").read_text())
+    assert len(lines) == 4 == report["rank"]["summarized"] and chat_count(server) == 0
+    assert report["rank"]["skipped"] == 34
