@@ -16,7 +16,15 @@ def test_example_documents_every_key_and_loads() -> None:
     text = (ROOT / "config.example.toml").read_text()
     settings = settings_from_mapping(tomllib.loads(text), env={})
     assert settings.llm.model and settings.arxiv.categories == ["cs.IR", "cs.AI", "cs.LG"]
+    from summarizer.core.settings import AppriseChannel, EmailChannel
+
     for name, section in Settings.model_fields.items():
+        if name == "deliver":  # a list of tables: each channel type is documented as a commented example
+            assert "# [[deliver]]" in text
+            for model in (EmailChannel, AppriseChannel):
+                for key, info in model.model_fields.items():
+                    assert f"# {info.alias or key} = " in text, f"deliver.{key} is not documented"
+            continue
         assert f"[{name}]" in text
         for key in section.annotation.model_fields:  # type: ignore[union-attr]
             assert key in text, f"{name}.{key} is not documented in config.example.toml"

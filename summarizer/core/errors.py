@@ -124,6 +124,16 @@ class EmbeddingError(SummarizerError):
     an embeddings endpoint that refused)."""
 
 
+class DeliveryError(SummarizerError):
+    """A channel did not take the digest (SMTP refused, a chat service answered an error)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, channel: str | None = None) -> None:
+        self.channel = channel
+        super().__init__(message)
+
+
 class RunLocked(SummarizerError):
     """Another run holds the cache's lock: this one starts nothing."""
 

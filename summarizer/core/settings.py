@@ -7,7 +7,7 @@ are refused so a typo is an error naming the key, not a silently ignored setting
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -135,6 +135,41 @@ class EmbeddingSettings(_Section):
     threads: int | None = Field(None, ge=1)  # local: onnxruntime threads; default all cores
 
 
+class EmailChannel(_Section):
+    """A digest by email (`[[deliver]]` with type = "email"): plain SMTP."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    type: Literal["email"]
+    name: str = Field(min_length=1)
+    host: str = Field(min_length=1)
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None  # the password is read from this environment variable, never the file
+    sender: str = Field(alias="from", min_length=3)
+    to: list[str] = Field(min_length=1)
+    timeout_seconds: float = Field(30.0, gt=0)
+
+
+class AppriseChannel(_Section):
+    """A short message to chat or push services through Apprise URLs (`[[deliver]]` with type = "apprise")."""
+
+    type: Literal["apprise"]
+    name: str = Field(min_length=1)
+    urls: list[str] = Field(min_length=1)
+    top: int = Field(10, ge=1, le=100)  # titles in the message
+
+
+DeliverChannel = Annotated[EmailChannel | AppriseChannel, Field(discriminator="type")]
+
+
+class DeliverySettings(_Section):
+    retries: int = Field(3, ge=0)  # attempts after the first, with backoff
+    backoff_seconds: float = Field(2.0, gt=0)
+    owed_days: int = Field(7, ge=0)  # a failed day is sent by the runs of this many days after it
+
+
 class Settings(_Section):
     arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
     llm: LLMSettings
@@ -144,3 +179,14 @@ class Settings(_Section):
     site: SiteSettings = Field(default_factory=SiteSettings)
     profile: ProfileSettings = Field(default_factory=ProfileSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    deliver: list[DeliverChannel] = Field(default_factory=list)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+
+    @field_validator("deliver")
+    @classmethod
+    def _unique_names(cls, channels: list[EmailChannel | AppriseChannel]) -> list[EmailChannel | AppriseChannel]:
+        names = [c.name for c in channels]
+        if len(set(names)) != len(names):
+            twice = sorted(n for n in names if names.count(n) > 1)[0]
+            raise ValueError(f"two [[deliver]] channels share a name: {twice}")
+        return channels

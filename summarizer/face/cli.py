@@ -17,6 +17,7 @@ from summarizer.core.errors import SummarizerError
 from summarizer.face import (
     cmd_backfill,
     cmd_batch,
+    cmd_deliver,
     cmd_digest,
     cmd_doctor,
     cmd_nightly,
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "see config.example.toml")
     config.add_argument("--output-dir", metavar="DIR", help="override [paths] output_dir")
     config.add_argument("--cache-dir", metavar="DIR", help="override [paths] cache_dir")
-    for module in (cmd_nightly, cmd_backfill, cmd_batch, cmd_rank, cmd_site, cmd_digest, cmd_translate, cmd_doctor):
+    for module in (cmd_nightly, cmd_backfill, cmd_batch, cmd_rank, cmd_site, cmd_digest, cmd_translate, cmd_doctor,
+                   cmd_deliver):
         module.register(sub, common, config)
     return parser
 

@@ -26,7 +26,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(f"✗ config: {exc}", file=sys.stdout)
         return 1
     key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else os.environ.get(settings.llm.api_key_env)
-    SECRETS.add(key, *settings.llm.extra_headers.values())
+    from summarizer.edges.deliver import secrets_of
+
+    SECRETS.add(key, *settings.llm.extra_headers.values(), *secrets_of(settings.deliver, dict(os.environ)))
 
     async def job(stop: asyncio.Event) -> Any:
         tls = httpx.create_ssl_context()

@@ -17,6 +17,7 @@ from summarizer.face.batch_args import (
     uses_batch,
     with_retry_mode,
 )
+from summarizer.face.cmd_deliver import describe_delivery
 from summarizer.face.cmd_site import describe_site, refresh_site
 from summarizer.face.runner import command_line, info, load_config, money, with_signals
 
@@ -88,7 +89,7 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     params = NightlyParams(day=args.date, categories=tuple(args.categories) if args.categories else None,
                            force=args.no_cache, limit=args.limit, batch=batch_request(args) if batch else None,
                            publish_site=settings.site.enabled, command=command_line(args),
-                           profile=profile_arg(args), top=args.top)
+                           profile=profile_arg(args), top=args.top, deliver=not args.no_deliver)
     progress = make_progress(args.quiet)
 
     async def job(stop: asyncio.Event) -> Any:
@@ -111,7 +112,7 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         return 0
     code = print_report(args, report, out if out.exists() else None)
     describe_site(args, result.site)
-    return code
+    return max(code, describe_delivery(args, report.delivery))
 
 
 def cmd_paper(args: argparse.Namespace) -> int:
@@ -179,6 +180,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
     nig.add_argument("--no-cache", action="store_true", help="ask the LLM again for every paper (still caches)")
     nig.add_argument("--limit", type=int, metavar="N", help="try a run on the first N papers of the listing only")
     add_rank_args(nig)
+    nig.add_argument("--no-deliver", action="store_true",
+                     help="do not send the day to the [[deliver]] channels (the scaffolded workflow delivers after "
+                     "its Pages deploy, with `summarizer deliver`)")
     add_batch_args(nig)
     nig.set_defaults(func=cmd_nightly)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -93,6 +94,10 @@ def load_config(args: argparse.Namespace, need_key: bool = True) -> Settings:
     if overrides:
         settings = settings.model_copy(update={"paths": settings.paths.model_copy(update=overrides)})
     SECRETS.add(*settings.llm.extra_headers.values())
+    if settings.deliver:
+        from summarizer.edges.deliver import secrets_of
+
+        SECRETS.add(*secrets_of(settings.deliver, dict(os.environ)))
     if need_key:
         SECRETS.add(resolve_api_key(settings.llm))
     return settings

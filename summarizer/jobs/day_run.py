@@ -54,6 +54,7 @@ class NightlyParams:
     batch_failures: Mapping[str, str] | None = None  # papers a collected batch left: failed, never asked in sync
     batch_report: BatchReport | None = None  # the collected batch, for the day's report
     publish_site: bool = False
+    deliver: bool = False  # send the day to the [[deliver]] channels at the end
     profile: ProfileSettings | None = None  # --profile FILE; default: [profile] of the config
     top: int | None = None  # --top K; default: [profile] summarize_top
     command: str = "nightly"  # for the lock file: who holds the cache

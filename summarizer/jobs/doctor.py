@@ -7,18 +7,23 @@ until one is accepted) and arXiv's API (one result). It makes at most five tiny 
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from summarizer.core.errors import LLMError, RunStopped, SummarizerError
+from summarizer.core.errors import DeliveryError, LLMError, RunStopped, SummarizerError
 from summarizer.core.pricing import price_for
-from summarizer.core.settings import Settings
+from summarizer.core.settings import EmailChannel, Settings
+from summarizer.edges.deliver import check_apprise, check_email
 from summarizer.edges.fetch import ArxivFetcher
 from summarizer.edges.llm import MODES, ChatClient, ModeRejected
 from summarizer.edges.store import ensure_writable
 from summarizer.jobs.services import Services
+
+PAGES_LIMIT = 1_000_000_000  # "Published GitHub Pages sites may be no larger than 1 GB" (GitHub Pages limits)
+LIMIT_WARNING = 0.8
 
 PROBE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {"ok": {"type": "string"}}, "required": ["ok"],
                                 "additionalProperties": False}
@@ -119,4 +124,40 @@ async def run_doctor(settings: Settings, services: Services, config_path: str) -
     if checks[1].ok:
         checks += await _endpoint_checks(settings, services)
     checks.append(await _arxiv_check(settings, services))
+    checks += await asyncio.to_thread(channel_checks, settings, dict(os.environ))
+    checks += size_checks(settings)
     return checks
+
+
+def channel_checks(settings: Settings, env: dict[str, str]) -> list[Check]:
+    """Each [[deliver]] channel, without sending: the host resolves, the SMTP handshake and login work; the
+    Apprise URLs parse."""
+    checks = []
+    for channel in settings.deliver:
+        try:
+            if isinstance(channel, EmailChannel):
+                missing = channel.password_env and not env.get(channel.password_env)
+                if channel.username and missing:
+                    checks.append(Check(False, f"deliver {channel.name}", f"${channel.password_env} is not set",
+                                        f"export {channel.password_env}=..."))
+                    continue
+                password = env.get(channel.password_env) if channel.password_env else None
+                checks.append(Check(True, f"deliver {channel.name}", check_email(channel, password)))
+            else:
+                checks.append(Check(True, f"deliver {channel.name}", check_apprise(channel)))
+        except DeliveryError as exc:
+            checks.append(Check(False, f"deliver {channel.name}", str(exc), "check the [[deliver]] table"))
+    return checks
+
+
+def size_checks(settings: Settings) -> list[Check]:
+    """The free hosting's limits (GitHub Pages: a site of at most 1 GB): a warning at 80%."""
+    from summarizer.jobs.site_build import site_dir
+
+    site = site_dir(settings)
+    if not site.is_dir():
+        return []
+    size = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
+    share = size / PAGES_LIMIT
+    return [Check(share < LIMIT_WARNING, "site size", f"{site}: {size / 1e6:.0f} MB, {share:.0%} of the 1 GB a "
+                  "GitHub Pages site may hold", "turn [site] compat off, or publish fewer days")]

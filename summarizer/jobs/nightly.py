@@ -20,6 +20,7 @@ from summarizer.jobs.report import Report
 from summarizer.jobs.services import Services
 from summarizer.jobs.site_build import SiteReport
 from summarizer.jobs.stages.collect import collect_earlier
+from summarizer.jobs.stages.deliver import deliver
 from summarizer.jobs.stages.listing import list_papers
 from summarizer.jobs.stages.rank import rank_papers
 from summarizer.jobs.stages.site import publish_site
@@ -41,6 +42,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("summarize", summarize),
     Stage("write", write_day),
     Stage("site", publish_site),
+    Stage("deliver", deliver),
 )
 
 

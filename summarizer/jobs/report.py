@@ -53,6 +53,16 @@ class RankReport(BaseModel):
     saved_usd: float | None = None  # the skipped papers' estimated cost at this run's price
 
 
+class DeliveryReport(BaseModel):
+    """One channel's delivery of one day."""
+
+    channel: str
+    day: str
+    status: str  # sent, already sent, failed, nothing to send
+    attempts: int = 0
+    error: str | None = None
+
+
 class Report(BaseModel):
     date: str
     model: str
@@ -83,6 +93,7 @@ class Report(BaseModel):
     interrupted: bool = False
     batch: BatchReport | None = None
     rank: RankReport | None = None  # with a profile: ranked, summarized, skipped, excluded, saved
+    delivery: list[DeliveryReport] = Field(default_factory=list)  # [[deliver]] channels, this day and owed ones
 
 
 @dataclass
