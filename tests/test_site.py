@@ -26,7 +26,7 @@ NOW = datetime(2026, 6, 1, tzinfo=UTC)
 def make_settings(tmp: Path) -> Settings:
     return Settings(llm=LLMSettings(model="m", api_key="k"),
                     paths=PathSettings(cache_dir=str(tmp / "cache"), output_dir=str(tmp / "out")),
-                    site=SiteSettings(title="Daily <papers>", base_url="https://example.org/digest"))
+                    site=SiteSettings(title="Daily <papers>", base_url="https://example.org/digest", compat=True))
 
 
 @pytest.fixture(scope="module")
@@ -199,3 +199,24 @@ def test_changing_the_language_or_categories_rebuilds_every_page(tmp_path: Path,
     other = english.model_copy(update={"arxiv": english.arxiv.model_copy(update={"categories": ["cs.AI", "cs.IR"]})})
     assert build_site(other, now=NOW).rebuilt_days == ["2025-12-24"]
     assert build_site(other, now=NOW).rebuilt_days == []
+
+
+def test_older_days_and_months_are_packed_and_the_compat_copies_are_off_by_default(tmp_path: Path,
+                                                                                   history: Path) -> None:
+    import base64
+    import gzip
+
+    settings = make_settings(tmp_path).model_copy(update={"paths": make_settings(history).paths})
+    settings = settings.model_copy(update={"site": SiteSettings(plain_days=1)})
+    site = build_site(settings, tmp_path / "site", now=NOW).site
+    old = (site / "data" / "days" / "2025-12-24.js").read_text()
+    match = re.fullmatch(r'SITE\.dayz\("2025-12-24","([A-Za-z0-9+/=]+)"\);\n', old)
+    assert match, old[:80]
+    payload = json.loads(gzip.decompress(base64.b64decode(match.group(1))))
+    assert len(payload["papers"]) == 38
+    assert (site / "data" / "days" / "2026-05-21.js").read_text().startswith('SITE.day("2026-05-21",')
+    assert (site / "data" / "search" / "2025-12.js").read_text().startswith('SITE.shardz("2025-12",')
+    assert not list((site / "data").glob("*_AI_enhanced_*.jsonl")) and not (site / "assets" / "file-list.txt").exists()
+    plain_site = build_site(settings.model_copy(update={"site": SiteSettings()}), tmp_path / "plain", now=NOW).site
+    assert len(day_payload(plain_site, "2025-12-24")["papers"]) == 38  # the same day, plain
+    assert len(old) < 0.6 * (plain_site / "data" / "days" / "2025-12-24.js").stat().st_size

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.core.settings import LLMSettings, PathSettings, Settings
+from summarizer.core.settings import LLMSettings, PathSettings, Settings, SiteSettings
 from summarizer.demo import run_demo
 from summarizer.jobs.import_dae import import_dae
 from summarizer.jobs.site_build import build_site
@@ -31,7 +31,8 @@ if not browser.available():  # make test installs Debian's chromium and chromium
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("site")
     settings = Settings(llm=LLMSettings(model="m", api_key="k"),
-                        paths=PathSettings(cache_dir=str(tmp / "cache"), output_dir=str(tmp / "out")))
+                        paths=PathSettings(cache_dir=str(tmp / "cache"), output_dir=str(tmp / "out")),
+                        site=SiteSettings(plain_days=1))  # every day but the newest, and their months, packed
     asyncio.run(run_demo(tmp / "out"))
     import_dae(settings, FIXTURES / "dae")
     return build_site(settings).site

@@ -101,6 +101,8 @@ class SiteSettings(_Section):
     title: str = "arXiv digest"
     base_url: str | None = None  # where the site is published, for the feed's own links
     feed_days: int = Field(7, ge=1)
+    plain_days: int = Field(60, ge=0)  # the newest days as plain data; older days (and months) packed, half size
+    compat: bool = False  # daily-arXiv-ai-enhanced's data/D_AI_enhanced_<Language>.jsonl for forks of its front end
 
 
 class ProfileSettings(_Section):

@@ -32,7 +32,7 @@ from summarizer.jobs.site_similar import VectorIndex
 
 DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl$")
 STATE = ".site-state.json"
-BUILDER_VERSION = "3"  # bump when the data files' format changes: the next build is then a full one
+BUILDER_VERSION = "4"  # bump when the data files' format changes: the next build is then a full one
 
 
 @dataclass
@@ -94,9 +94,10 @@ def compat_record(entry: Entry) -> str:
 
 def site_version(settings: Settings, assets_version: str) -> str:
     """Every input that changes a page besides the records: the builder, the assets, the language, the
-    categories (section order and numbering). Another version rebuilds the whole site."""
+    categories (section order and numbering), the compatibility files. Another version rebuilds the whole site."""
     language = resolve_language(settings.llm.language)
-    blob = json.dumps([BUILDER_VERSION, assets_version, language.name, language.tag, settings.arxiv.categories])
+    blob = json.dumps([BUILDER_VERSION, assets_version, language.name, language.tag, settings.arxiv.categories,
+                       settings.site.compat])
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
@@ -113,6 +114,9 @@ class _Build:
         cache_dir = Path(settings.paths.cache_dir).expanduser()
         self.index = VectorIndex(cache_dir, model_id) if model_id and (cache_dir / "embeddings").is_dir() else None
         self.vectors = EmbeddingCache(cache_dir) if self.index is not None else None
+        # The newest days stay plain; older ones are packed (half the bytes), as are months with no plain day.
+        self.plain = set(sorted(found, reverse=True)[: settings.site.plain_days])
+        self.plain_months = {d[:7] for d in self.plain}
 
     def entries(self, day: str) -> list[Entry]:
         if day not in self.entries_of:
@@ -124,7 +128,10 @@ class _Build:
         read is left out of this build (and named), never the end of the build for every other day."""
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        if self.known.get(day, {}).get("hash") == digest and (self.site / "data" / "days" / f"{day}.js").exists():
+        packed = day not in self.plain
+        known = self.known.get(day, {})
+        if known.get("hash") == digest and known.get("z", False) == packed and \
+                (self.site / "data" / "days" / f"{day}.js").exists():
             return
         try:
             entries = parse_records(data, str(path))
@@ -135,9 +142,10 @@ class _Build:
         self.entries_of[day] = entries
         if self.index is not None and self.vectors is not None:
             self.index.set_day(day, entries, self.vectors)
-        atomic_write_text(self.site / "data" / _compat_name(day, self.language.name),
-                          (compat_record(e) for e in entries if e.summary is not None))
-        self.known[day] = {"hash": digest, **day_stats(entries)}
+        if self.settings.site.compat:
+            atomic_write_text(self.site / "data" / _compat_name(day, self.language.name),
+                              (compat_record(e) for e in entries if e.summary is not None))
+        self.known[day] = {"hash": digest, "z": packed, **day_stats(entries)}
         self.months_changed.add(day[:7])
         self.report.rebuilt_days.append(day)
 
@@ -146,7 +154,8 @@ class _Build:
         similar = self.index.similar(set(self.report.rebuilt_days)) if self.index is not None else {}
         for day in self.report.rebuilt_days:
             atomic_write_text(self.site / "data" / "days" / f"{day}.js",
-                              day_script(day, self.entries_of[day], self.settings.arxiv.categories, similar.get(day)))
+                              day_script(day, self.entries_of[day], self.settings.arxiv.categories, similar.get(day),
+                                         compress=bool(self.known[day].get("z"))))
         if self.index is not None:
             self.index.save()
         if self.vectors is not None:
@@ -172,12 +181,13 @@ class _Build:
             rows: list[list[str]] = []
             for day in days_of_month:
                 rows.extend(search_rows(day, self.entries(day)))
-            atomic_write_text(shard, shard_script(month, rows))
+            atomic_write_text(shard, shard_script(month, rows, compress=month not in self.plain_months))
             self.report.rebuilt_shards.append(month)
 
     def drop_stale_compat(self) -> None:
-        """Compatibility files of days gone, or of another language (the summary language changed)."""
-        wanted = {_compat_name(d, self.language.name) for d in self.known}
+        """Compatibility files of days gone, of another language (the summary language changed), or all of them
+        when they were turned off."""
+        wanted = {_compat_name(d, self.language.name) for d in self.known} if self.settings.site.compat else set()
         for path in (self.site / "data").glob("*_AI_enhanced_*.jsonl"):
             if path.name not in wanted:
                 path.unlink(missing_ok=True)
@@ -226,8 +236,11 @@ def _write_shell(build: _Build, version: str, now: datetime | None) -> None:
     atomic_write_text(site / "data" / "manifest.js", manifest_script(
         title, language, known, months, settings.arxiv.categories, generated.isoformat()))
     atomic_write_text(site / "index.html", index_html(title, language, version))
-    atomic_write_text(site / "assets" / "file-list.txt",
-                      "".join(_compat_name(d, language.name) + "\n" for d in sorted(known)))
+    if settings.site.compat:
+        atomic_write_text(site / "assets" / "file-list.txt",
+                          "".join(_compat_name(d, language.name) + "\n" for d in sorted(known)))
+    else:
+        (site / "assets" / "file-list.txt").unlink(missing_ok=True)
     recent = sorted(known, reverse=True)[: settings.site.feed_days]
     feed_days = [(d, build.entries(d)) for d in recent]
     atomic_write_chunks(site / "feed.xml", [atom_feed(title, settings.site.base_url, feed_days, generated,

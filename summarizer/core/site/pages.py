@@ -8,6 +8,8 @@ arXiv id (or is arXiv's own over HTTPS): a records file cannot smuggle a `javasc
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from collections.abc import Iterable, Sequence
 from html import escape
@@ -66,10 +68,20 @@ def paper_row(number: int | None, entry: Entry, similar: Sequence[list[str]] | N
     return row
 
 
+def packed(data: Any) -> str:
+    """JSON gzipped and base64-encoded, as a script string: about half the bytes of the plain JSON, which
+    keeps years of days within a static host's size limit (1 GB for GitHub Pages); the browser inflates
+    it with DecompressionStream. Deterministic (no time stamp in the gzip header)."""
+    return base64.b64encode(gzip.compress(_compact(data).encode("utf-8"), 9, mtime=0)).decode("ascii")
+
+
 def day_script(day: str, entries: Sequence[Entry], categories: Sequence[str] | None,
-               similar: dict[str, list[list[str]]] | None = None) -> str:
-    """`similar`: each paper's nearest papers across the history, as [day, id, title]."""
+               similar: dict[str, list[list[str]]] | None = None, compress: bool = False) -> str:
+    """`similar`: each paper's nearest papers across the history, as [day, id, title]; `compress`: a packed
+    day (older days), inflated by the page."""
     papers = [paper_row(n, e, (similar or {}).get(e.paper.id)) for n, e in ordered_papers(entries, categories)]
+    if compress:
+        return f"SITE.dayz({_compact(day)},{_compact(packed({'papers': papers}))});\n"
     return f"SITE.day({_compact(day)},{_compact({'papers': papers})});\n"
 
 
@@ -80,9 +92,11 @@ def search_rows(day: str, entries: Iterable[Entry]) -> list[list[str]]:
             for e in entries]
 
 
-def shard_script(month: str, rows: Iterable[list[str]]) -> str:
-    """A month of the search index, newest day first."""
+def shard_script(month: str, rows: Iterable[list[str]], compress: bool = False) -> str:
+    """A month of the search index, newest day first (packed for older months)."""
     ordered = sorted(rows, key=lambda r: r[0], reverse=True)
+    if compress:
+        return f"SITE.shardz({_compact(month)},{_compact(packed(ordered))});\n"
     return f"SITE.shard({_compact(month)},{_compact(ordered)});\n"
 
 

@@ -65,11 +65,24 @@
     Object.keys(KEYS).forEach(function (name) { if (row[KEYS[name]] !== undefined) out[name] = row[KEYS[name]]; });
     return out;
   }
+  var inflating = {};  // packed day or month -> the promise of its data
+
+  function inflate(b64) {  // older days and months come gzipped in base64 (half the bytes): inflated here
+    var bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
   SITE.day = function (date, payload) { days[date] = {papers: payload.papers.map(expand)}; };
+  SITE.dayz = function (date, b64) { inflating["d" + date] = inflate(b64).then(function (p) { SITE.day(date, p); }); };
   SITE.shard = function (month, rows) {
     shards[month] = rows.map(function (r) {
       return {r: r, t: r[2].toLowerCase(), a: r[3].toLowerCase(), c: r[4].toLowerCase(), s: r[5].toLowerCase()};
     });
+  };
+  SITE.shardz = function (month, b64) {
+    inflating["m" + month] = inflate(b64).then(function (rows) { SITE.shard(month, rows); });
   };
 
   /* ---------- text: math (KaTeX, when loaded) and highlighted terms ---------- */
@@ -240,7 +253,8 @@
     if (push) history.pushState(null, "", "?date=" + encodeURIComponent(date));
     renderDayNav();
     var src = "data/days/" + date + ".js";
-    return (days[date] ? Promise.resolve() : loadScript(src)).then(function () {
+    return (days[date] ? Promise.resolve() : loadScript(src).then(function () { return inflating["d" + date]; }))
+      .then(function () {
       state.data = days[date];
       state.category = "all";
       if (!state.query) renderDay();
@@ -537,7 +551,9 @@
         return Promise.resolve();
       }
       var month = months.shift();
-      return (shards[month] ? Promise.resolve() : loadScript("data/search/" + month + ".js")).then(function () {
+      return (shards[month] ? Promise.resolve() : loadScript("data/search/" + month + ".js").then(function () {
+        return inflating["m" + month];
+      })).then(function () {
         if (token !== state.token) return;
         show(shards[month] || []);
         return next();
