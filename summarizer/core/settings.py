@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from summarizer.core.languages import resolve_language
 from summarizer.core.pricing import Price
@@ -159,8 +159,19 @@ class AppriseChannel(_Section):
 
     type: Literal["apprise"]
     name: str = Field(min_length=1)
-    urls: list[str] = Field(min_length=1)
+    urls: list[str] = Field(default_factory=list)
+    urls_env: str | None = None  # URLs (hold tokens) from this environment variable, space- or comma-separated
     top: int = Field(10, ge=1, le=100)  # titles in the message
+
+    @model_validator(mode="after")
+    def _some_url(self) -> AppriseChannel:
+        if not self.urls and not self.urls_env:
+            raise ValueError("an apprise channel needs urls or urls_env")
+        return self
+
+    def all_urls(self, env: dict[str, str]) -> list[str]:
+        extra = env.get(self.urls_env, "") if self.urls_env else ""
+        return self.urls + [u for u in extra.replace(",", " ").split() if u]
 
 
 DeliverChannel = Annotated[EmailChannel | AppriseChannel, Field(discriminator="type")]

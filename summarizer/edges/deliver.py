@@ -100,13 +100,15 @@ def send_email(channel: EmailChannel, message: DigestMessage, password: str | No
                             channel=channel.name) from None
 
 
-def send_apprise(channel: AppriseChannel, title: str, body: str,
+def send_apprise(channel: AppriseChannel, title: str, body: str, urls: list[str],
                  instantiate: Callable[[str], Any] | None = None) -> None:
     """Each URL gets the message, split at lines where its service limits length."""
     import apprise
 
+    if not urls:
+        raise DeliveryError(f"{channel.name}: no URL (is ${channel.urls_env} set?)", channel=channel.name)
     make = instantiate or apprise.Apprise.instantiate
-    for number, url in enumerate(channel.urls, start=1):
+    for number, url in enumerate(urls, start=1):
         plugin = make(url)
         if plugin is None:
             raise DeliveryError(f"{channel.name}: URL {number} is not an Apprise URL", channel=channel.name)
@@ -146,11 +148,14 @@ def check_email(channel: EmailChannel, password: str | None) -> str:
         ", login accepted" if channel.username else "")
 
 
-def check_apprise(channel: AppriseChannel) -> str:
+def check_apprise(channel: AppriseChannel, env: dict[str, str]) -> str:
     import apprise
 
     services = []
-    for number, url in enumerate(channel.urls, start=1):
+    urls = channel.all_urls(env)
+    if not urls:
+        raise DeliveryError(f"{channel.name}: no URL (is ${channel.urls_env} set?)", channel=channel.name)
+    for number, url in enumerate(urls, start=1):
         plugin = apprise.Apprise.instantiate(url)
         if plugin is None:
             raise DeliveryError(f"{channel.name}: URL {number} is not an Apprise URL", channel=channel.name)
@@ -169,7 +174,7 @@ def secrets_of(channels: Sequence[EmailChannel | AppriseChannel], env: dict[str,
             if channel.password_env and env.get(channel.password_env):
                 found.append(env[channel.password_env])
             continue
-        for url in channel.urls:
+        for url in channel.all_urls(env):
             found.append(url)
             parts = urlsplit(url)
             found += [p for p in (parts.username, parts.password, parts.netloc.rpartition("@")[2]) if p]

@@ -20,6 +20,7 @@ from summarizer.face import (
     cmd_deliver,
     cmd_digest,
     cmd_doctor,
+    cmd_init,
     cmd_nightly,
     cmd_rank,
     cmd_site,
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--output-dir", metavar="DIR", help="override [paths] output_dir")
     config.add_argument("--cache-dir", metavar="DIR", help="override [paths] cache_dir")
     for module in (cmd_nightly, cmd_backfill, cmd_batch, cmd_rank, cmd_site, cmd_digest, cmd_translate, cmd_doctor,
-                   cmd_deliver):
+                   cmd_deliver, cmd_init):
         module.register(sub, common, config)
     return parser
 

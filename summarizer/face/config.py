@@ -57,8 +57,26 @@ def with_prices(settings: Settings) -> Settings:
     return settings.model_copy(update={"llm": llm})
 
 
+# Settings a deployment keeps out of its config file (GitHub repository variables): a non-empty value wins.
+ENV_OVERRIDES = {"SUMMARIZER_LLM_MODEL": ("llm", "model"), "SUMMARIZER_LLM_BASE_URL": ("llm", "base_url"),
+                 "SUMMARIZER_ARXIV_CATEGORIES": ("arxiv", "categories"),
+                 "SUMMARIZER_SITE_BASE_URL": ("site", "base_url")}
+
+
+def with_env_overrides(data: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    for name, (section, key) in ENV_OVERRIDES.items():
+        value = env.get(name, "").strip()
+        if value:
+            table = merged.setdefault(section, {})
+            if isinstance(table, dict):
+                table[key] = [c.strip() for c in value.split(",") if c.strip()] if key == "categories" else value
+    return merged
+
+
 def settings_from_mapping(data: dict[str, Any], env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ) if env is None else env
+    data = with_env_overrides(data, env)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:

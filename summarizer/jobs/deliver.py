@@ -38,7 +38,7 @@ def _send(settings: Settings, channel: Channel, day: str, entries: Sequence[Entr
         send_email(channel, digest_message(day, entries, cats, site, title), password, time.time())
     else:
         head, body = chat_message(day, entries, cats, site, channel.top, title)
-        send_apprise(channel, head, body)
+        send_apprise(channel, head, body, channel.all_urls(env))
 
 
 def deliver_days(settings: Settings, days: Sequence[str], *, only: str | None = None, resend: bool = False,

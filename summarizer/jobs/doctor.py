@@ -144,7 +144,7 @@ def channel_checks(settings: Settings, env: dict[str, str]) -> list[Check]:
                 password = env.get(channel.password_env) if channel.password_env else None
                 checks.append(Check(True, f"deliver {channel.name}", check_email(channel, password)))
             else:
-                checks.append(Check(True, f"deliver {channel.name}", check_apprise(channel)))
+                checks.append(Check(True, f"deliver {channel.name}", check_apprise(channel, env)))
         except DeliveryError as exc:
             checks.append(Check(False, f"deliver {channel.name}", str(exc), "check the [[deliver]] table"))
     return checks
