@@ -47,6 +47,8 @@ def print_report(args: argparse.Namespace, report: Any, written: Path | None) ->
         r = report.rank
         info(args, f"{report.date}: ranked {r.ranked}, summarized {r.summarized}, listed only {r.skipped}, excluded "
                    f"{len(r.excluded)}; saved about {money(r.saved_usd)} against summarizing all")
+    for warning in report.warnings:
+        print(f"summarizer: warning: {warning}", file=sys.stderr)
     if report.budget_reached:
         print(f"summarizer: max_cost_usd reached: {report.not_started} papers not started; re-run (with a higher "
               "cap) to complete them", file=sys.stderr)

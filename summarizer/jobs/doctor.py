@@ -22,9 +22,6 @@ from summarizer.edges.llm import MODES, ChatClient, ModeRejected
 from summarizer.edges.store import ensure_writable
 from summarizer.jobs.services import Services
 
-PAGES_LIMIT = 1_000_000_000  # "Published GitHub Pages sites may be no larger than 1 GB" (GitHub Pages limits)
-LIMIT_WARNING = 0.8
-
 PROBE_SCHEMA: dict[str, Any] = {"type": "object", "properties": {"ok": {"type": "string"}}, "required": ["ok"],
                                 "additionalProperties": False}
 PROBE = [{"role": "user", "content": 'Reply with the JSON object {"ok": "yes"} and nothing else.'}]
@@ -151,13 +148,14 @@ def channel_checks(settings: Settings, env: dict[str, str]) -> list[Check]:
 
 
 def size_checks(settings: Settings) -> list[Check]:
-    """The free hosting's limits (GitHub Pages: a site of at most 1 GB): a warning at 80%."""
+    """The free hosting's limits (a GitHub Pages site of at most 1 GB, a repository under 1 GB): warned at 80%."""
     from summarizer.jobs.site_build import site_dir
+    from summarizer.jobs.stages.site import size_warnings
 
     site = site_dir(settings)
     if not site.is_dir():
         return []
+    warnings = size_warnings(site, Path(settings.paths.output_dir).expanduser())
     size = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
-    share = size / PAGES_LIMIT
-    return [Check(share < LIMIT_WARNING, "site size", f"{site}: {size / 1e6:.0f} MB, {share:.0%} of the 1 GB a "
-                  "GitHub Pages site may hold", "turn [site] compat off, or publish fewer days")]
+    return [Check(not warnings, "hosting limits", "; ".join(warnings) or f"site {size / 1e6:.0f} MB of GitHub "
+                  "Pages' 1 GB, records under 80% of a repository's 1 GB", "see the README's Deploy")]

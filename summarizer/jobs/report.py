@@ -94,6 +94,7 @@ class Report(BaseModel):
     batch: BatchReport | None = None
     rank: RankReport | None = None  # with a profile: ranked, summarized, skipped, excluded, saved
     delivery: list[DeliveryReport] = Field(default_factory=list)  # [[deliver]] channels, this day and owed ones
+    warnings: list[str] = Field(default_factory=list)  # e.g. the site past 80% of what GitHub Pages allows
 
 
 @dataclass

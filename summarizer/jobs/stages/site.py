@@ -3,12 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from summarizer.jobs.day_run import DayState, Run
 from summarizer.jobs.site_build import build_site
+
+PAGES_LIMIT = 1_000_000_000  # "Published GitHub Pages sites may be no larger than 1 GB" (GitHub Pages limits)
+REPO_LIMIT = 1_000_000_000  # a repository is recommended to stay under 1 GB: the data branch keeps the records
+WARN_AT = 0.8
+
+
+def size_warnings(site: Path, records: Path) -> list[str]:
+    """The free hosting's limits, warned about at 80%: the published site, and the records a data branch keeps."""
+    found = []
+    site_bytes = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
+    if site_bytes >= WARN_AT * PAGES_LIMIT:
+        found.append(f"the site is {site_bytes / 1e6:.0f} MB, {site_bytes / PAGES_LIMIT:.0%} of the 1 GB a GitHub "
+                     "Pages site may hold: lower [site] plain_days, turn [site] compat off, or publish fewer days")
+    record_bytes = sum(f.stat().st_size for f in records.glob("*.jsonl")) + \
+        sum(f.stat().st_size for f in records.glob("*.report.json"))
+    if record_bytes >= WARN_AT * REPO_LIMIT:
+        found.append(f"the records are {record_bytes / 1e6:.0f} MB, {record_bytes / REPO_LIMIT:.0%} of the 1 GB a "
+                     "repository should stay under (its data branch)")
+    return found
 
 
 async def publish_site(run: Run, state: DayState) -> DayState:
     if not run.params.publish_site:
         return state
-    return replace(state, site=build_site(run.settings, now=run.services.now()))
+    report = build_site(run.settings, now=run.services.now())
+    warnings = size_warnings(report.site, run.output_dir)
+    if warnings:
+        run.report.warnings = warnings
+        run.write_report()
+    return replace(state, site=report)
