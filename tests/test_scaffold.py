@@ -139,3 +139,22 @@ def test_init_systemd_writes_a_user_service_and_timer(tmp_path: Path) -> None:
         in service and "SuccessExitStatus=3" in service
     assert "OnCalendar=Sun..Thu 20:30 America/New_York" in timer and "Persistent=true" in timer
 
+
+
+def test_the_hosting_limits_are_warned_about_at_80_percent(tmp_path: Path) -> None:
+    from summarizer.jobs.stages.site import size_warnings
+
+    site, records = tmp_path / "site", tmp_path / "out"
+    site.mkdir()
+    records.mkdir()
+    (site / "a.js").write_bytes(b"x")
+    with open(site / "big.js", "wb") as handle:  # sparse: 850 MB on paper, nothing on disk
+        handle.truncate(850_000_000)
+    with open(records / "2025-12-24.jsonl", "wb") as handle:
+        handle.truncate(2_100_000_000)
+    warnings = size_warnings(site, records)
+    assert len(warnings) == 2 and "85% of the 1 GB a GitHub Pages site may hold" in warnings[0]
+    assert "about 840 MB in git" in warnings[1]
+    (site / "big.js").unlink()
+    (records / "2025-12-24.jsonl").unlink()
+    assert size_warnings(site, records) == []
