@@ -60,7 +60,7 @@ def open_page(driver: Any, url: str, ready: str = "main h2, main .status") -> No
     driver.get(url)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        if driver.execute_script(f"return document.querySelector({ready!r}) !== null"):
+        if driver.execute_script(f"return document.querySelector({ready!r}) !== null && !SITE.busy()"):
             return
         time.sleep(0.05)
     raise AssertionError(f"{url} did not render {ready}")

@@ -599,6 +599,8 @@
     };
   }
 
+  // True while the page will still redraw by itself (KaTeX arriving for the day's math): tests wait on it.
+  SITE.busy = function () { return !!state.katexLoading && !state.katex; };
   SITE.runSearch = function (query) { document.getElementById("q").value = query; return runSearch(query, false); };
   start();
 })();
