@@ -167,6 +167,15 @@ def test_history_lookback_catches_late_papers_and_drops_digested_ones(server: Fa
 RSS = FIXTURES / "arxiv" / "rss-2025-12-24.xml"
 
 
+def rss_listing(server: FakeServer) -> tuple[list[Paper], list[str]]:
+    """Listing DAY of cs.IR and cs.AI read through the RSS feed: the papers, and the fetcher's notes."""
+    async def go(client: httpx.AsyncClient) -> tuple[list[Paper], list[str]]:
+        f = fetcher(server, client, Sleeps(), categories=["cs.IR", "cs.AI"])
+        return [p async for p in f.listing(DAY, use_rss=True)], f.notes
+
+    return run(go)  # type: ignore[no-any-return]
+
+
 def test_rss_lists_exactly_the_announced_papers(server: FakeServer, sample_entries: list) -> None:  # type: ignore[type-arg]
     server.state.rss = {"cs.IR+cs.AI": RSS.read_bytes()}
 
@@ -185,15 +194,8 @@ def test_stale_or_missing_rss_falls_back_to_the_window_and_says_so(server: FakeS
     for feeds, note in (({"cs.IR+cs.AI": stale}, "carries 2025-12-23, not 2025-12-24"), ({}, "unusable")):
         server.state.rss = feeds
         server.state.log.clear()
-        notes: list[str] = []
-
-        async def go(client: httpx.AsyncClient, notes: list[str] = notes) -> list[Paper]:
-            f = fetcher(server, client, Sleeps(), categories=["cs.IR", "cs.AI"])
-            found = [p async for p in f.listing(DAY, use_rss=True)]
-            notes.extend(f.notes)
-            return found
-
-        assert len(run(go)) == 38
+        papers, notes = rss_listing(server)
+        assert len(papers) == 38
         assert "submittedDate" in server.state.requests("/api/query")[0].params["search_query"]
         assert len(notes) == 1 and note in notes[0] and "took the API's submission window" in notes[0]
 
@@ -250,15 +252,7 @@ def test_a_category_the_feed_lists_nothing_for_is_read_from_its_window(
     for feed in (rss_with(ai), rss_with([])):  # stale for cs.IR; then 200 with no item at all
         server.state.rss = {"cs.IR+cs.AI": feed}
         server.state.log.clear()
-        notes: list[str] = []
-
-        async def go(client: httpx.AsyncClient, notes: list[str] = notes) -> list[Paper]:
-            f = fetcher(server, client, Sleeps(), categories=["cs.IR", "cs.AI"])
-            found = [p async for p in f.listing(DAY, use_rss=True)]
-            notes.extend(f.notes)
-            return found
-
-        papers = run(go)
+        papers, notes = rss_listing(server)
         assert sorted(p.id for p in papers) == expected_ids(sample_entries)
         assert any(n.startswith("cs.IR: the RSS feed for 2025-12-24 listed no paper") for n in notes), notes
         windows = [r.params["search_query"] for r in server.state.requests("/api/query") if r.params["search_query"]]

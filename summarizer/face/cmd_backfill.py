@@ -16,8 +16,8 @@ from summarizer.face.batch_args import (
     uses_batch,
     with_retry_mode,
 )
-from summarizer.face.cmd_nightly import add_rank_args, profile_arg
 from summarizer.face.cmd_site import refresh_site
+from summarizer.face.rank_args import add_rank_args, profile_arg
 from summarizer.face.runner import command_line, info, load_config, money, with_signals
 
 

@@ -19,6 +19,7 @@ from summarizer.face.batch_args import (
 )
 from summarizer.face.cmd_deliver import describe_delivery
 from summarizer.face.cmd_site import describe_site, refresh_site
+from summarizer.face.rank_args import add_rank_args, profile_arg
 from summarizer.face.runner import command_line, info, load_config, money, with_signals
 
 
@@ -53,23 +54,6 @@ def print_report(args: argparse.Namespace, report: Any, written: Path | None) ->
         print(f"summarizer: max_cost_usd reached: {report.not_started} papers not started; re-run (with a higher "
               "cap) to complete them", file=sys.stderr)
     return 3 if report.failed or report.not_started else 0
-
-
-def profile_arg(args: argparse.Namespace) -> Any:
-    """--profile FILE, read and checked before anything runs; None: the config's [profile]."""
-    if not getattr(args, "profile", None):
-        return None
-    from summarizer.edges.profile_sources import load_profile_file
-
-    return load_profile_file(Path(args.profile))
-
-
-def add_rank_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--top", type=int, metavar="K",
-                        help="summarize only the K best papers for the profile (and every keyword or author match, "
-                        "up to [profile] summarize_cap); the others are listed at the end of the digest")
-    parser.add_argument("--profile", metavar="FILE", help="the reader's profile (TOML); default: [profile] of the "
-                        "config")
 
 
 def cmd_nightly(args: argparse.Namespace) -> int:
