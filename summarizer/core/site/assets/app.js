@@ -330,7 +330,7 @@
       rich(tl, p.tldr, marks);
       art.appendChild(tl);
     } else {
-      art.appendChild(el("p", {"class": "pending"}, L.pending));
+      art.appendChild(el("p", {"class": "pending"}, p.listed ? L.listed : L.pending));
     }
     var details = el("details");
     details.appendChild(el("summary", null, L.details));
