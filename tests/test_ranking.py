@@ -135,3 +135,26 @@ def test_openai_embeddings_are_read_and_cached(tmp_path: Path) -> None:
     cache.close()
     assert first[:, 0].tolist() == [2.0, 4.0, 2.0] and again[:, 0].tolist() == [4.0, 2.0]
     assert seen == [["ab", "abcd"]]  # each text asked once, in order of length; the second call all cached
+
+
+def test_profile_arxiv_ids_are_fetched_once_then_read_from_the_cache(tmp_path: Path) -> None:
+    import asyncio
+
+    from summarizer.core.settings import ArxivSettings, ProfileSettings
+    from summarizer.edges.fetch import ArxivFetcher
+    from summarizer.edges.profile_sources import arxiv_items
+    from tests.fakes import FakeServer, Sleeps
+
+    profile = ProfileSettings(papers=["arXiv:2512.20781", "https://arxiv.org/abs/2512.21257v1"])
+    with FakeServer() as server:
+        async def items() -> list[ProfileItem]:
+            async with httpx.AsyncClient() as client:
+                fetcher = ArxivFetcher(ArxivSettings(api_url=f"{server.url}/api/query", delay_seconds=0), client,
+                                       sleep=Sleeps())
+                return await arxiv_items(profile, fetcher, tmp_path)
+
+        first = asyncio.run(items())
+        requests = len(server.state.requests("/api/query"))
+        again = asyncio.run(items())
+        assert [i.title[:12] for i in first] == ["Soft Filteri", "ReaSeq: Unle"] and first == again
+        assert requests == 1 and len(server.state.requests("/api/query")) == 1  # the second time from the cache
