@@ -35,6 +35,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_translate.py
 	$(PY) benchmarks/bench_backfill.py
 	$(PY) benchmarks/bench_site.py
+	$(PY) benchmarks/bench_rank.py
+	$(PY) benchmarks/bench_deploy.py
 
 clean:
 	rm -rf $(VENV) digests .pytest_cache .mypy_cache .ruff_cache
