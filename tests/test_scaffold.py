@@ -158,3 +158,13 @@ def test_the_hosting_limits_are_warned_about_at_80_percent(tmp_path: Path) -> No
     (site / "big.js").unlink()
     (records / "2025-12-24.jsonl").unlink()
     assert size_warnings(site, records) == []
+
+
+def test_the_workflow_installs_the_version_that_wrote_it() -> None:
+    from summarizer import __version__
+    from summarizer.jobs.scaffold import pip_spec
+
+    git = json.dumps({"url": "https://github.com/reader/summarizer", "vcs_info": {"vcs": "git", "commit_id": "abc123"}})
+    assert pip_spec(git) == "git+https://github.com/reader/summarizer@abc123"
+    editable = json.dumps({"url": "file:///home/me/summarizer", "dir_info": {"editable": True}})
+    assert pip_spec(editable) == f"summarizer=={__version__}"  # a local path means nothing on GitHub's runners

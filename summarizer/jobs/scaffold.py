@@ -28,10 +28,32 @@ class Scaffold:
     existing: list[str] = field(default_factory=list)
 
 
+def pip_spec(direct_url: str | None = None) -> str:
+    """What the workflow installs: this very version. Installed from a git repository (PEP 610's
+    direct_url.json), that repository at this commit; otherwise the package index's release of this version."""
+    import json
+    from importlib import metadata
+
+    if direct_url is None:
+        try:
+            direct_url = metadata.distribution("summarizer").read_text("direct_url.json")
+        except metadata.PackageNotFoundError:
+            direct_url = None
+    try:
+        origin = json.loads(direct_url or "{}")
+    except ValueError:
+        origin = {}
+    vcs = origin.get("vcs_info") if isinstance(origin, dict) else None
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git" and str(origin.get("url", "")).startswith("https://"):
+        return f"git+{origin['url']}@{vcs.get('commit_id') or vcs.get('requested_revision') or 'HEAD'}"
+    return f"summarizer=={__version__}"
+
+
 def scaffold_files(folder: Path, systemd: bool, python: str = sys.executable) -> dict[str, str]:
     """What `init` writes, by path under `folder`: the templates with their placeholders filled."""
     chosen = SYSTEMD if systemd else ACTIONS
-    values = {"{version}": __version__, "{folder}": str(folder.resolve()), "{python}": python}
+    values = {"{pip_spec}": pip_spec(), "{version}": __version__, "{folder}": str(folder.resolve()),
+              "{python}": python}
     files = {}
     for target, template in chosen.items():
         text = data_file(DATA, "scaffold", template).read_text(encoding="utf-8")
