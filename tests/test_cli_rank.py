@@ -137,3 +137,13 @@ def test_batch_mode_submits_only_the_top_k(tmp_path: Path, server: FakeServer) -
     report = json.loads((tmp_path / "out" / "2025-12-24.report.json").read_text())
     assert len(lines) == 4 == report["rank"]["summarized"] and chat_count(server) == 0
     assert report["rank"]["skipped"] == 34
+
+
+def test_rank_a_listing_by_date(tmp_path: Path, server: FakeServer) -> None:
+    cfg = config(tmp_path, server)
+    done = cli("rank", "--config", str(cfg), "--date", "2025-12-24", "--json",
+               "--profile", str(profile(tmp_path, exclude_keywords=["smart home"])))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) == 37 and "excluded 1: 2512.20623 (smart home)" in done.stderr
+    assert chat_count(server) == 0 and not (tmp_path / "out" / "2025-12-24.md").exists()  # ranks, writes nothing
