@@ -355,11 +355,10 @@ def test_a_no_wait_batch_of_day_d_is_collected_by_the_run_of_the_next_day(tmp_pa
 
 
 def test_a_second_run_on_the_same_cache_exits_1_naming_the_first(tmp_path: Path, server: FakeServer) -> None:
-    server.state.llm_latency = 0.3
+    server.state.batch_hold = 10_000  # set before the first run starts: its batch must still be running below
     cfg = write_config(tmp_path, server)
     proc = subprocess.Popen([sys.executable, "-m", "summarizer", "nightly", "--config", str(cfg), "--date",
                              "2025-12-24", "--mode", "batch", "--quiet"], cwd=ROOT, env=process_env())
-    server.state.batch_hold = 10_000
     deadline = time.monotonic() + 60
     while batches_created(server) < 1:
         assert time.monotonic() < deadline and proc.poll() is None
