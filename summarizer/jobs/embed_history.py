@@ -42,14 +42,14 @@ def embed_history(settings: Settings, on_progress: Callable[[int, int], None] = 
         for texts in texts_of.values():
             if stopped():
                 break
-            missing = sum(1 for t in set(texts) if cache.get(embedder.model_id, t) is None)
-            base = done
+            computed = [0]
 
-            def batch_done(n: int, _of: int, base: int = base) -> None:
+            def batch_done(n: int, of: int, base: int = done, computed: list[int] = computed) -> None:
+                computed[0] = of  # the texts this day had no vector for
                 on_progress(base + n, total)
 
             embed_cached(embedder, cache, texts, settings.embedding.batch_size, on_batch=batch_done)
-            report.computed += missing
+            report.computed += computed[0]
             done += len(texts)
             on_progress(done, total)
     finally:

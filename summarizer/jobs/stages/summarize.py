@@ -29,14 +29,8 @@ log = logging.getLogger(__name__)
 STOP_GRACE = 2.0  # seconds in-flight requests get to land after a signal (their answers are paid for)
 
 
-class _Outcome:
-    """What the workers leave behind: papers unfinished, and failures in the order they happened."""
-
-    def __init__(self) -> None:
-        self.unfinished: set[str] = set()
-
-
-async def _summary_of(run: Run, paper: Paper, failures: Mapping[str, str] | None, out: _Outcome) -> Summary | None:
+async def _summary_of(run: Run, paper: Paper, failures: Mapping[str, str] | None,
+                      unfinished: set[str]) -> Summary | None:
     """The paper's summary, or None when it failed or was not started (recorded either way)."""
     summary = None if run.params.force else run.summarizer.cached(paper)
     if summary is not None:
@@ -44,7 +38,7 @@ async def _summary_of(run: Run, paper: Paper, failures: Mapping[str, str] | None
         return summary
     if run.halted():
         run.report.not_started += 1
-        out.unfinished.add(paper.id)
+        unfinished.add(paper.id)
         return None
     reason: str | None
     if failures is not None:  # a batch run: what the batch did not answer is not asked in sync mode
@@ -63,35 +57,37 @@ async def _summary_of(run: Run, paper: Paper, failures: Mapping[str, str] | None
             reason = f"unexpected error: {type(exc).__name__}: {exc}"
         else:
             return run.summarizer.store(paper, answer)  # outside the try: a cache that fails is the run's
-    out.unfinished.add(paper.id)
+    unfinished.add(paper.id)
     if reason is not None:
         run.progress.failed += 1
         run.report.failed.append(Failure(id=paper.id, title=paper.title, reason=reason))
     return None
 
 
-async def _work(run: Run, queue: asyncio.Queue[Paper], failures: Mapping[str, str] | None, out: _Outcome) -> None:
+async def _work(run: Run, queue: asyncio.Queue[Paper], failures: Mapping[str, str] | None,
+                unfinished: set[str]) -> None:
     while not queue.empty():
         paper = queue.get_nowait()
-        if await _summary_of(run, paper, failures, out) is not None:
+        if await _summary_of(run, paper, failures, unfinished) is not None:
             run.progress.done += 1
         run.services.on_progress(run.progress)
 
 
-async def _all_workers(run: Run, papers: list[Paper], failures: Mapping[str, str] | None, out: _Outcome) -> None:
+async def _all_workers(run: Run, papers: list[Paper], failures: Mapping[str, str] | None,
+                       unfinished: set[str]) -> None:
     queue: asyncio.Queue[Paper] = asyncio.Queue()
     for paper in papers:
         queue.put_nowait(paper)
     async with asyncio.TaskGroup() as group:
         for _ in range(run.settings.llm.max_concurrency):
-            group.create_task(_work(run, queue, failures, out))
+            group.create_task(_work(run, queue, failures, unfinished))
 
 
 async def run_workers(run: Run, papers: list[Paper], failures: Mapping[str, str] | None) -> set[str]:
     """Every paper through the workers; returns the ids left unfinished. A signal gives in-flight requests
     `STOP_GRACE` seconds; a worker's error that is no paper's stops them all and raises `RunFailed`."""
-    out = _Outcome()
-    workers = asyncio.create_task(_all_workers(run, papers, failures, out))
+    unfinished: set[str] = set()  # failed or not started, filled by the workers
+    workers = asyncio.create_task(_all_workers(run, papers, failures, unfinished))
     stopper = asyncio.create_task(run.stop.wait())
     try:
         await asyncio.wait({workers, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -104,7 +100,7 @@ async def run_workers(run: Run, papers: list[Paper], failures: Mapping[str, str]
         stopper.cancel()
     if not workers.cancelled() and (error := workers.exception()) is not None:
         raise _one_line(error, run) from None
-    return out.unfinished  # after a signal, the run keeps every one of its papers as pending anyway
+    return unfinished  # after a signal, the run keeps every one of its papers as pending anyway
 
 
 def _one_line(error: BaseException, run: Run) -> SummarizerError:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from summarizer.core.models import Entry
+from summarizer.core.ranking import Ranked
 from summarizer.jobs.day_run import DayState, Run
 from summarizer.jobs.digest_files import write_day_digest
 
 
-def _rank_extra(state: DayState, paper_id: str, summarized: bool) -> dict[str, object]:
+def _rank_extra(found: Ranked | None, summarized: bool) -> dict[str, object]:
     """The paper's score and reason, kept in the records (the site's "for you" order and reasons)."""
-    found = next((r for r in state.ranking.ranked if r.id == paper_id), None) if state.ranking else None
     if found is None:
         return {}
     return {"rank": {"score": found.score, "why": found.why, "summarized": summarized}}
@@ -28,12 +28,13 @@ def listed_papers(run: Run, state: DayState) -> list[Entry]:
     if state.selected is None or state.ranking is None:
         return []
     by_id = {p.id: p for p in state.papers}
-    return [Entry(paper=by_id[r.id], summary=None, day=run.day.isoformat(), extra=_rank_extra(state, r.id, False))
+    return [Entry(paper=by_id[r.id], summary=None, day=run.day.isoformat(), extra=_rank_extra(r, False))
             for r in state.ranking.ranked if r.id not in state.selected and r.id in by_id]
 
 
 async def write_day(run: Run, state: DayState) -> DayState:
     report = run.report
+    rank_of = {r.id: r for r in state.ranking.ranked} if state.ranking else {}
     listed = listed_papers(run, state)
     listed_ids = {e.paper.id for e in listed}
     summarized = {p.id: p for p in state.papers if p.id not in state.unfinished and p.id not in listed_ids}
@@ -51,7 +52,7 @@ async def write_day(run: Run, state: DayState) -> DayState:
         if summary is None:  # the cache lost it between the two stages: never a placeholder
             raise RuntimeError(f"the summary of {paper_id} is no longer in the cache")
         entry = run.summarizer.entry(paper, summary, run.day.isoformat())
-        extra = _rank_extra(state, paper_id, True)
+        extra = _rank_extra(rank_of.get(paper_id), True)
         return entry.model_copy(update={"extra": extra}) if extra else entry
 
     ids: list[str] = []
