@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from summarizer.face.argtypes import date_arg
@@ -34,8 +35,6 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     if args.channel and args.channel not in {c.name for c in settings.deliver}:
         raise ConfigError(f"no channel named {args.channel!r}; configured: "
                           + ", ".join(c.name for c in settings.deliver), key="--channel")
-    from pathlib import Path
-
     days = sorted(find_days(Path(settings.paths.output_dir).expanduser()))
     day = args.date.isoformat() if args.date else (days[-1] if days else None)
     if day is None or day not in days:

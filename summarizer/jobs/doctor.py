@@ -150,12 +150,14 @@ def channel_checks(settings: Settings, env: dict[str, str]) -> list[Check]:
 def size_checks(settings: Settings) -> list[Check]:
     """The free hosting's limits (a GitHub Pages site of at most 1 GB, a repository under 1 GB): warned at 80%."""
     from summarizer.jobs.site_build import site_dir
-    from summarizer.jobs.stages.site import size_warnings
+    from summarizer.jobs.stages.site import hosting_sizes, size_warnings
 
     site = site_dir(settings)
     if not site.is_dir():
         return []
-    warnings = size_warnings(site, Path(settings.paths.output_dir).expanduser())
-    size = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
+    records = Path(settings.paths.output_dir).expanduser()
+    sizes = hosting_sizes(site, records)
+    warnings = size_warnings(site, records, sizes)
+    size = sizes[0]
     return [Check(not warnings, "hosting limits", "; ".join(warnings) or f"site {size / 1e6:.0f} MB of GitHub "
                   "Pages' 1 GB, records under 80% of a repository's 1 GB", "see the README's Deploy")]

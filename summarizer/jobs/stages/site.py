@@ -16,16 +16,21 @@ WARN_AT = 0.8
 GIT_RATIO = 0.4
 
 
-def size_warnings(site: Path, records: Path) -> list[str]:
+def hosting_sizes(site: Path, records: Path) -> tuple[int, float]:
+    """(the site's bytes, about what git stores of the records a data branch keeps)."""
+    site_bytes = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
+    record_bytes = sum(f.stat().st_size for f in records.glob("*.jsonl")) + \
+        sum(f.stat().st_size for f in records.glob("*.report.json"))
+    return site_bytes, record_bytes * GIT_RATIO
+
+
+def size_warnings(site: Path, records: Path, sizes: tuple[int, float] | None = None) -> list[str]:
     """The free hosting's limits, warned about at 80%: the published site, and the records a data branch keeps."""
     found = []
-    site_bytes = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
+    site_bytes, stored = sizes or hosting_sizes(site, records)
     if site_bytes >= WARN_AT * PAGES_LIMIT:
         found.append(f"the site is {site_bytes / 1e6:.0f} MB, {site_bytes / PAGES_LIMIT:.0%} of the 1 GB a GitHub "
                      "Pages site may hold: lower [site] plain_days, turn [site] compat off, or publish fewer days")
-    record_bytes = sum(f.stat().st_size for f in records.glob("*.jsonl")) + \
-        sum(f.stat().st_size for f in records.glob("*.report.json"))
-    stored = record_bytes * GIT_RATIO
     if stored >= WARN_AT * REPO_LIMIT:
         found.append(f"the records take about {stored / 1e6:.0f} MB in git, {stored / REPO_LIMIT:.0%} of the 1 GB a "
                      "repository should stay under (its data branch)")
