@@ -80,18 +80,19 @@ def missing_by_day(output_dir: Path) -> dict[date, list[Paper]]:
 class Backfill:
     """One backfill: the paper store and the days, shared by its phases."""
 
-    def __init__(self, settings: Settings, services: Services, categories: list[str], job_key: list[object],
-                 store: PaperStore, on_status: Callable[[BackfillStatus], None]) -> None:
+    def __init__(self, settings: Settings, services: Services, categories: list[str], key: str, store: PaperStore,
+                 on_status: Callable[[BackfillStatus], None], *, fetcher: ArxivFetcher, elsewhere: set[str],
+                 profile: ProfileSettings | None, top: int | None) -> None:
         self.settings, self.services, self.categories = settings, services, categories
         self.cache_dir = Path(settings.paths.cache_dir).expanduser()
-        self.key = backfill_key(job_key)
+        self.key = key
         self.store = store
+        self.fetcher = fetcher
         self.days: list[date] = []
         self.status = BackfillStatus()
         self.on_status = on_status
-        self.elsewhere: set[str] = set()  # ids another unfinished batch job holds
-        self.profile: ProfileSettings | None = None
-        self.top: int | None = None
+        self.elsewhere = elsewhere  # ids another unfinished batch job holds
+        self.profile, self.top = profile, top
         self.chosen: dict[date, set[str]] = {}  # with a K: the papers of each day to summarize
 
     def ids(self) -> Iterator[str]:
@@ -100,7 +101,7 @@ class Backfill:
             yield from (i for i in self.store.day(day) or [] if i not in self.elsewhere
                         and (chosen is None or i in chosen))
 
-    async def choose(self, fetcher: ArxivFetcher) -> None:
+    async def choose(self) -> None:
         """With a K (--top, or [profile] summarize_top): each day's papers ranked as a nightly run ranks them,
         so a batch submits exactly what the days will show summarized."""
         profile = self.profile or self.settings.profile
@@ -109,7 +110,7 @@ class Backfill:
             return
         for day in self.days:
             papers = [self.store.get(i) for i in self.store.day(day) or []]
-            ranking = await rank_day(self.settings, profile, papers, cache_dir=self.cache_dir, fetcher=fetcher,
+            ranking = await rank_day(self.settings, profile, papers, cache_dir=self.cache_dir, fetcher=self.fetcher,
                                      today=day, top=top)
             self.chosen[day] = set(ranking.selected or ())
 
@@ -121,14 +122,11 @@ class Backfill:
         self.days = days
         self.status.days_total = len(days)
         assigned: set[str] = set()
-        fetcher = ArxivFetcher(self.settings.arxiv, self.services.arxiv_http, sleep=self.services.sleep,
-                               clock=self.services.clock, categories=self.categories,
-                               calendar=run_calendar(self.settings))
         for day in days:
             ids = self.store.day(day)
             if ids is None:
                 ids = []
-                async for paper in fetcher.listing(day):
+                async for paper in self.fetcher.listing(day):
                     if self.stopped():
                         raise Interrupted(f"stopped by a signal while fetching {day}; re-run the same command "
                                           "to resume (fetched days are kept)")
@@ -173,32 +171,34 @@ async def run_backfill(settings: Settings, services: Services, *, start: date | 
     ensure_writable(output_dir, "output_dir")
     ensure_writable(cache_dir, "cache_dir")
     cats = categories or settings.arxiv.categories
+    calendar = run_calendar(settings, [] if missing else [d for d in (start, end) if d is not None])
     if missing:
         by_day = missing_by_day(output_dir)
-        key: list[object] = ["missing", sorted((d.isoformat(), sorted(p.id for p in ps)) for d, ps in by_day.items())]
+        key = backfill_key(["missing", sorted((d.isoformat(), sorted(p.id for p in ps)) for d, ps in by_day.items())])
     else:
         if start is None or end is None:
             raise ConfigError("backfill needs --from and --to, or --missing", key="--from")
-        calendar = run_calendar(settings, [start, end])
         days = calendar.days(start, min(end, calendar.newest(services.now())))
-        key = ["range", start, end, sorted(cats)]
+        key = backfill_key(["range", start, end, sorted(cats)])
+    fetcher = ArxivFetcher(settings.arxiv, services.arxiv_http, sleep=services.sleep, clock=services.clock,
+                           categories=cats, calendar=calendar)
     async with contextlib.AsyncExitStack() as stack:
         stack.enter_context(RunLock(cache_dir, command, services.now()))
-        store = PaperStore(cache_dir / "backfill" / backfill_key(key))
+        store = PaperStore(cache_dir / "backfill" / key)
         stack.callback(store.close)
         cache = SummaryCache(cache_dir)
         stack.callback(cache.close)
         summarizer = Summarizer(settings, services, cache)
         stack.push_async_callback(summarizer.client.close)
-        job = Backfill(settings, services, cats, key, store, on_status)
-        job.profile, job.top = profile, top
-        collected, job.elsewhere = await collect_jobs(settings, services, summarizer, cache_dir,
-                                                      skip={summary_job_id(summarizer, "backfill", job.key)})
+        collected, elsewhere = await collect_jobs(settings, services, summarizer, cache_dir,
+                                                  skip={summary_job_id(summarizer, "backfill", key)})
+        job = Backfill(settings, services, cats, key, store, on_status, fetcher=fetcher, elsewhere=elsewhere,
+                       profile=profile, top=top)
         if missing:
             job.keep(by_day)
         else:
             await job.fetch(days)
-        await job.choose(ArxivFetcher(settings.arxiv, services.arxiv_http, sleep=services.sleep, clock=services.clock))
+        await job.choose()
         result = await _summarize_and_write(job, summarizer, mode, request, missing)
         result.collected = collected
         return result
