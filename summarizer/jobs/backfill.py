@@ -236,7 +236,7 @@ async def _summarize_and_write(job: Backfill, summarizer: Summarizer, mode: str,
             continue  # a day whose papers all went to an earlier listing, or to another batch job
         given = [] if missing else [job.store.get(i) for i in ids]
         reports.append(await write_given_day(job.settings, job.services, day, given, categories=job.categories,
-                                             failures=failures, mode_batch=batch is not None, profile=job.profile,
+                                             failures=failures, profile=job.profile,
                                              top=job.top))
         job.status.days_written += 1
         job.on_status(job.status)

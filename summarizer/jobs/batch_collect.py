@@ -70,7 +70,7 @@ async def _collect_one(settings: Settings, services: Services, summarizer: Summa
         for day, ids in ids_of.items():
             await write_given_day(settings, services, day, [store.get(i) for i in ids],
                                   categories=state.args.get("categories"), failures=outcome.failures,
-                                  batch=breport if len(days) == 1 else None, mode_batch=True)
+                                  batch=breport if len(days) == 1 else None)
             papers += len(ids)
         return CollectedJob(job_id=state.job_id, status=outcome.status, days=[d.isoformat() for d in days],
                             papers=papers, batch=breport), set()

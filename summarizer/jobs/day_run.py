@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -122,6 +122,23 @@ class DayState:
     digest_ids: tuple[str, ...] = ()  # write: the ids the digest holds
     site: SiteReport | None = None  # site: what the refresh rebuilt
     halt: str | None = None  # a stage ended the run here (a batch submitted or exported): why
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[Run, DayState], Awaitable[DayState]]
+
+
+async def run_stages(run: Run, stages: tuple[Stage, ...], state: DayState | None = None) -> DayState:
+    state = state or DayState()
+    for stage in stages:
+        if state.halt is not None:
+            break
+        began = run.services.clock()
+        state = await stage.run(run, state)
+        run.report.durations_s[stage.name] = round(run.services.clock() - began, 3)
+    return state
 
 
 def warn_unknown_years(calendar: Calendar, days: Iterable[date]) -> None:

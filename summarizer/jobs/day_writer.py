@@ -12,7 +12,7 @@ from datetime import date
 
 from summarizer.core.models import Paper
 from summarizer.core.settings import ProfileSettings, Settings
-from summarizer.jobs.day_run import DayState, NightlyParams, open_run
+from summarizer.jobs.day_run import NightlyParams, Stage, open_run, run_stages
 from summarizer.jobs.report import BatchReport, Report
 from summarizer.jobs.services import Services
 from summarizer.jobs.stages.listing import list_papers
@@ -20,12 +20,13 @@ from summarizer.jobs.stages.rank import rank_papers
 from summarizer.jobs.stages.summarize import summarize
 from summarizer.jobs.stages.write import write_day
 
-DAY_STAGES = (list_papers, rank_papers, summarize, write_day)
+DAY_STAGES = (Stage("list", list_papers), Stage("rank", rank_papers), Stage("summarize", summarize),
+              Stage("write", write_day))
 
 
 async def write_given_day(settings: Settings, services: Services, day: date, papers: Sequence[Paper], *,
                           categories: Sequence[str] | None = None, failures: Mapping[str, str] | None = None,
-                          batch: BatchReport | None = None, mode_batch: bool = False,
+                          batch: BatchReport | None = None,
                           profile: ProfileSettings | None = None, top: int | None = None) -> Report:
     """Day `day` from `papers` (its records' papers without a summary are completed too), ranked like a nightly
     run with the same profile and K."""
@@ -33,9 +34,5 @@ async def write_given_day(settings: Settings, services: Services, day: date, pap
                            batch_failures=failures, batch_report=batch, lock=False, collect_earlier=False,
                            profile=profile, top=top)
     async with open_run(settings, services, params) as run:
-        if mode_batch:
-            run.report.mode = "batch"
-        state = DayState()
-        for stage in DAY_STAGES:
-            state = await stage(run, state)
+        await run_stages(run, DAY_STAGES)
         return run.report

@@ -11,11 +11,10 @@ condition no paper can get past ends it with an error after the report is writte
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from summarizer.core.settings import Settings
-from summarizer.jobs.day_run import DayState, NightlyParams, Run, open_run
+from summarizer.jobs.day_run import NightlyParams, Stage, open_run, run_stages
 from summarizer.jobs.report import Report
 from summarizer.jobs.services import Services
 from summarizer.jobs.site_build import SiteReport
@@ -27,13 +26,6 @@ from summarizer.jobs.stages.site import publish_site
 from summarizer.jobs.stages.summarize import summarize
 from summarizer.jobs.stages.write import write_day
 from summarizer.jobs.summarizer import Summarizer
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    run: Callable[[Run, DayState], Awaitable[DayState]]
-
 
 STAGES: tuple[Stage, ...] = (
     Stage("collect", collect_earlier),
@@ -54,21 +46,10 @@ class NightlyResult:
     site: SiteReport | None = None
 
 
-async def run_stages(run: Run, stages: tuple[Stage, ...] = STAGES, state: DayState | None = None) -> DayState:
-    state = state or DayState()
-    for stage in stages:
-        if state.halt is not None:
-            break
-        began = run.services.clock()
-        state = await stage.run(run, state)
-        run.report.durations_s[stage.name] = round(run.services.clock() - began, 3)
-    return state
-
-
 async def run_nightly(settings: Settings, services: Services, params: NightlyParams | None = None,
                       summarizer_type: type[Summarizer] = Summarizer) -> NightlyResult:
     """Listing `params.day` (default: the newest announced) through every stage; the digest files, the
     report, and the site when asked. `summarizer_type` is for tests that fail a paper on purpose."""
     async with open_run(settings, services, params or NightlyParams(), summarizer_type) as run:
-        state = await run_stages(run)
+        state = await run_stages(run, STAGES)
         return NightlyResult(run.report, list(state.digest_ids), state.halt, state.site)

@@ -131,7 +131,7 @@ async def summarize(run: Run, state: DayState) -> DayState:
         if outcome.halt is not None:
             return replace(state, halt=outcome.halt)
         failures, accepted = outcome.failures, outcome.accepted
-    elif run.params.batch_report is not None:
+    elif failures is not None:  # a day whose summaries a batch already settled (backfill, a collected job)
         run.report.mode, run.report.batch = "batch", run.params.batch_report
     chosen = [p for p in state.papers if state.selected is None or p.id in state.selected]
     try:
