@@ -10,6 +10,7 @@ boundaries where a service limits length.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -88,25 +89,49 @@ def chat_message(day: str, entries: Sequence[Entry], categories: Sequence[str], 
     return head, "\n".join(lines)
 
 
-def split_message(body: str, limit: int | None) -> list[str]:
-    """`body` in pieces of at most `limit` characters, cut between lines (a longer line alone is cut)."""
-    if not limit or len(body) <= limit:
+def message_id(day: str, channel: str, sender: str, generation: int = 0) -> str:
+    """The same Message-ID every time `day` goes to `channel` (a resend after a lost connection is then one
+    message to the reader's client); `deliver --resend` makes a new generation, a new message."""
+    domain = sender.rpartition("@")[2] or "localhost"
+    digest = hashlib.sha256(f"{day}\0{channel}\0{sender}\0{generation}".encode()).hexdigest()[:20]
+    return f"<summarizer.{day}.{digest}@{domain}>"
+
+
+def piece_limits(body_maxlen: int, title_maxlen: int, max_lines: int, title: str) -> tuple[int | None, int | None]:
+    """How long a piece of the body may be, in characters and lines, for a service with these limits.
+
+    A service without a title of its own (title_maxlen <= 0: Telegram, WeCom, Twilio) gets the title
+    merged into the body as `title\r\n` by Apprise, so the title and its line break count too."""
+    merged = title_maxlen <= 0 and bool(title)
+    chars = body_maxlen - (len(title) + 2 if merged else 0) if body_maxlen > 0 else None
+    lines = max_lines - (1 if merged else 0) if max_lines > 0 else None
+    return (max(chars, 1) if chars is not None else None), (max(lines, 1) if lines is not None else None)
+
+
+def split_message(body: str, limit: int | None, max_lines: int | None = None) -> list[str]:
+    """`body` in pieces of at most `limit` characters and `max_lines` lines, cut between lines (a longer line
+    alone is cut)."""
+    lines_of = body.split("\n")
+    if (not limit or len(body) <= limit) and (not max_lines or len(lines_of) <= max_lines):
         return [body]
+    limit = limit or len(body)
     pieces: list[str] = []
-    current = ""
-    for line in body.split("\n"):
+    current: list[str] = []
+    size = 0
+    for line in lines_of:
         while len(line) > limit:
             if current:
-                pieces.append(current)
-                current = ""
+                pieces.append("\n".join(current))
+                current, size = [], 0
             pieces.append(line[:limit])
             line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        pieces.append(current)
+        grown = size + len(line) + (1 if current else 0)
+        if current and (grown > limit or (max_lines and len(current) >= max_lines)):
+            pieces.append("\n".join(current))
+            current, size = [], 0
+            grown = len(line)
+        current.append(line)
+        size = grown
+    if current and any(current):
+        pieces.append("\n".join(current))
     return pieces

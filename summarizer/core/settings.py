@@ -181,6 +181,7 @@ class DeliverySettings(_Section):
     retries: int = Field(3, ge=0)  # attempts after the first, with backoff
     backoff_seconds: float = Field(2.0, gt=0)
     owed_days: int = Field(7, ge=0)  # a failed day is sent by the runs of this many days after it
+    lock_wait_seconds: float = Field(600.0, ge=0)  # a delivery waits this long for another one to finish
 
 
 class Settings(_Section):

@@ -1,72 +1,78 @@
-"""Sending a digest out: email over SMTP, chat and push through Apprise, each channel once a day.
+"""Sending a digest out: email over SMTP, chat and push through Apprise, one target at a time.
 
-The ledger (`cache_dir/delivery`, diskcache) records each (day, channel) sent, and each owed
-after a failure, so a re-run sends nothing twice and the next run sends what is owed. Sends are
-retried with backoff (tenacity); passwords come from the environment and, with Apprise URLs'
-tokens, never appear in an error this module raises: errors name the channel and what went
-wrong, and their text is scrubbed of every secret the caller passes.
+The acts only: what each target has had is the ledger's (`edges/ledger.py`), and the order of
+check, act and mark is the delivery job's. An SMTP transaction reports the recipients the server
+refused and counts as done once DATA is accepted, whatever QUIT says; an Apprise URL takes its
+message in pieces that fit its service. Sends are retried with backoff (tenacity), the wait cut
+short by a stop. Passwords come from the environment and, with Apprise URLs' tokens, never
+appear in an error this module raises: errors name the channel and what went wrong.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import smtplib
 import socket
 import ssl
-import time
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_when_event_set, wait_exponential
 
 from summarizer.core.errors import DeliveryError
-from summarizer.core.message import DigestMessage, split_message
+from summarizer.core.message import DigestMessage, piece_limits, split_message
 from summarizer.core.settings import AppriseChannel, DeliverySettings, EmailChannel
-from summarizer.edges.cache import SQLITE_LIMITS
 
 
-class Ledger:
-    """Which (day, channel) went out, and which are owed after a failure."""
+class Stopper:
+    """A stop request that blocking sends notice: the flag, checked between attempts and pieces, and the open
+    SMTP connection, cut when the request comes, so a signal ends delivery within seconds, not after the
+    socket's timeout."""
 
-    def __init__(self, cache_dir: Path) -> None:
-        import diskcache
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._cuts: list[Callable[[], None]] = []
+        self._guard = threading.Lock()
 
-        self._cache = diskcache.Cache(str(cache_dir / "delivery"), eviction_policy="none", **SQLITE_LIMITS)
+    def is_set(self) -> bool:
+        return self._event.is_set()
 
-    def sent(self, day: str, channel: str) -> bool:
-        return f"sent:{day}|{channel}" in self._cache
+    def set(self) -> None:
+        self._event.set()
+        with self._guard:
+            cuts = list(self._cuts)
+        for cut in cuts:
+            with contextlib.suppress(OSError):
+                cut()
 
-    def mark_sent(self, day: str, channel: str, when: float) -> None:
-        with self._cache.transact():
-            self._cache.set(f"sent:{day}|{channel}", when)
-            self._cache.delete(f"owed:{day}|{channel}")
+    def wait(self, seconds: float) -> None:
+        self._event.wait(seconds)
 
-    def mark_owed(self, day: str, channel: str) -> None:
-        self._cache.set(f"owed:{day}|{channel}", True)
-
-    def owed(self) -> list[tuple[str, str]]:
-        """(day, channel) of every failed delivery not sent since."""
-        found = []
-        for key in self._cache.iterkeys():
-            if isinstance(key, str) and key.startswith("owed:"):
-                day, _, channel = key[5:].partition("|")
-                found.append((day, channel))
-        return sorted(found)
-
-    def close(self) -> None:
-        self._cache.close()
+    @contextlib.contextmanager
+    def cutting(self, cut: Callable[[], None]) -> Iterator[None]:
+        with self._guard:
+            self._cuts.append(cut)
+        try:
+            if self.is_set():
+                cut()
+            yield
+        finally:
+            with self._guard:
+                self._cuts.remove(cut)
 
 
-def email_message(channel: EmailChannel, message: DigestMessage, now: float) -> EmailMessage:
-    """multipart/alternative: the text part, then the HTML part; UTF-8 throughout; Date and Message-ID set."""
+def email_message(channel: EmailChannel, message: DigestMessage, now: float, message_id: str) -> EmailMessage:
+    """multipart/alternative: the text part, then the HTML part; UTF-8 throughout; Date and a Message-ID that
+    stays the same whenever this day goes to this channel again (mail clients thread or drop a copy)."""
     mail = EmailMessage()
     mail["Subject"] = message.subject
     mail["From"] = channel.sender
     mail["To"] = ", ".join(channel.to)
     mail["Date"] = email.utils.formatdate(now, localtime=False)
-    mail["Message-ID"] = email.utils.make_msgid(domain=channel.sender.rpartition("@")[2] or None)
+    mail["Message-ID"] = message_id
     mail.set_content(message.text, charset="utf-8")
     mail.add_alternative(message.html, subtype="html", charset="utf-8")
     return mail
@@ -82,50 +88,82 @@ def _smtp(channel: EmailChannel) -> smtplib.SMTP:
     return server
 
 
-def smtp_session(channel: EmailChannel, password: str | None, send: EmailMessage | None) -> None:
-    """Connect, say hello, log in when a user is set, and send `send` (None: only check the way there)."""
-    with _smtp(channel) as server:
-        server.ehlo_or_helo_if_needed()
-        if channel.username:
+def _cut(server: smtplib.SMTP) -> None:
+    if server.sock is not None:
+        server.sock.shutdown(socket.SHUT_RDWR)
+
+
+def _login(server: smtplib.SMTP, channel: EmailChannel, password: str | None) -> None:
+    server.ehlo_or_helo_if_needed()
+    if channel.username:
+        try:
             server.login(channel.username, password or "")
-        if send is not None:
-            server.send_message(send)
+        except UnicodeEncodeError:  # smtplib's AUTH encodes as ASCII
+            raise DeliveryError(f"{channel.name}: the SMTP user name or password holds characters other than "
+                                "ASCII, which SMTP AUTH cannot send", channel=channel.name) from None
 
 
-def send_email(channel: EmailChannel, message: DigestMessage, password: str | None, now: float) -> None:
+def send_email(channel: EmailChannel, mail: EmailMessage, recipients: Sequence[str], password: str | None,
+               stop: Stopper, accepted: Callable[[dict[str, str]], None]) -> None:
+    """One SMTP transaction to `recipients`. Once DATA is accepted, `accepted` is called at once with the
+    recipients the server refused (address -> its reason), before QUIT: the message counts as sent then,
+    and QUIT's answer (a 421, a dropped connection) is ignored, since the server has the message."""
     try:
-        smtp_session(channel, password, email_message(channel, message, now))
+        server = _smtp(channel)
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"{channel.name}: SMTP {channel.host}:{channel.port}: {_reason(exc)}",
                             channel=channel.name) from None
+    try:
+        with stop.cutting(lambda: _cut(server)):
+            _login(server, channel, password)
+            try:
+                refused = server.send_message(mail, to_addrs=list(recipients))
+            except smtplib.SMTPRecipientsRefused as exc:
+                refused = exc.recipients
+    except (smtplib.SMTPException, OSError) as exc:
+        server.close()
+        raise DeliveryError(f"{channel.name}: SMTP {channel.host}:{channel.port}: {_reason(exc)}",
+                            channel=channel.name) from None
+    try:
+        accepted({address: f"{code} {_text(text)}"[:200] for address, (code, text) in refused.items()})
+    finally:
+        try:
+            server.quit()
+        except (smtplib.SMTPException, OSError):
+            server.close()
 
 
-def send_apprise(channel: AppriseChannel, title: str, body: str, urls: list[str],
-                 instantiate: Callable[[str], Any] | None = None) -> None:
-    """Each URL gets the message, split at lines where its service limits length."""
+def apprise_plugin(channel: AppriseChannel, url: str, number: int) -> Any:
+    """The Apprise service of one URL; a URL Apprise does not know is the channel's error, never shown."""
     import apprise
 
-    if not urls:
-        raise DeliveryError(f"{channel.name}: no URL (is ${channel.urls_env} set?)", channel=channel.name)
-    make = instantiate or apprise.Apprise.instantiate
-    for number, url in enumerate(urls, start=1):
-        plugin = make(url)
-        if plugin is None:
-            raise DeliveryError(f"{channel.name}: URL {number} is not an Apprise URL", channel=channel.name)
-        limit = getattr(plugin, "body_maxlen", None)
-        for piece in split_message(body, int(limit) if limit else None):
-            if not plugin.notify(body=piece, title=title):
-                raise DeliveryError(f"{channel.name}: URL {number} ({plugin.service_name}) did not take the message",
-                                    channel=channel.name)
+    plugin = apprise.Apprise.instantiate(url)
+    if plugin is None:
+        raise DeliveryError(f"{channel.name}: URL {number} is not an Apprise URL", channel=channel.name)
+    return plugin
 
 
-def with_retries(settings: DeliverySettings, send: Callable[[], None],
-                 sleep: Callable[[float], None] = time.sleep) -> int:
-    """`send` retried with exponential backoff on a `DeliveryError`; returns the attempts made."""
+def apprise_pieces(plugin: Any, title: str, body: str) -> list[str]:
+    """`body` split so that each piece, with the title where the service merges it into the body (Telegram,
+    WeCom, Twilio), fits the service's length and line limits."""
+    limit, lines = piece_limits(int(getattr(plugin, "body_maxlen", 0) or 0), int(getattr(plugin, "title_maxlen", 1)),
+                                int(getattr(plugin, "body_max_line_count", 0) or 0), title)
+    return split_message(body, limit, lines)
+
+
+def notify(channel: AppriseChannel, plugin: Any, number: int, title: str, piece: str) -> None:
+    if not plugin.notify(body=piece, title=title):
+        raise DeliveryError(f"{channel.name}: URL {number} ({plugin.service_name}) did not take the message",
+                            channel=channel.name)
+
+
+def with_retries(settings: DeliverySettings, send: Callable[[], None], stop: Stopper) -> int:
+    """`send` retried with exponential backoff on a `DeliveryError` or a network error, until it works, the
+    attempts run out or a stop is asked for (the wait between attempts ends at once then); returns the attempts."""
     attempts = 0
-    for attempt in Retrying(stop=stop_after_attempt(settings.retries + 1), reraise=True, sleep=sleep,
-                            wait=wait_exponential(multiplier=settings.backoff_seconds, max=60),
-                            retry=retry_if_exception_type(DeliveryError)):
+    for attempt in Retrying(stop=stop_after_attempt(settings.retries + 1) | stop_when_event_set(stop._event),
+                            reraise=True, sleep=stop.wait, retry=retry_if_exception_type((DeliveryError, OSError)),
+                            wait=wait_exponential(multiplier=settings.backoff_seconds, max=60)):
         with attempt:
             attempts += 1
             send()
@@ -140,7 +178,8 @@ def check_email(channel: EmailChannel, password: str | None) -> str:
         raise DeliveryError(f"{channel.name}: {channel.host} does not resolve ({_reason(exc)})",
                             channel=channel.name) from None
     try:
-        smtp_session(channel, password, None)
+        with _smtp(channel) as server:
+            _login(server, channel, password)
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"{channel.name}: SMTP {channel.host}:{channel.port}: {_reason(exc)}",
                             channel=channel.name) from None
@@ -166,7 +205,7 @@ def check_apprise(channel: AppriseChannel, env: dict[str, str]) -> str:
 def secrets_of(channels: Sequence[EmailChannel | AppriseChannel], env: dict[str, str]) -> list[str]:
     """Everything of the channels that must never be shown: passwords, whole Apprise URLs and their parts
     that hold tokens (user, password, host and path pieces of a URL can each be a token)."""
-    from urllib.parse import urlsplit
+    from urllib.parse import quote, unquote, urlsplit
 
     found: list[str] = []
     for channel in channels:
@@ -180,7 +219,12 @@ def secrets_of(channels: Sequence[EmailChannel | AppriseChannel], env: dict[str,
             found += [p for p in (parts.username, parts.password, parts.netloc.rpartition("@")[2]) if p]
             found += [piece for piece in parts.path.split("/") if piece]
             found += [v for pair in parts.query.split("&") for v in [pair.partition("=")[2]] if v]
-    return found
+    # a token may be shown percent-encoded (tok%2FSECRET) or decoded (tok/SECRET): both forms are secrets
+    return sorted({form for value in found for form in (value, unquote(value), quote(value, safe=""))})
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _reason(exc: BaseException) -> str:

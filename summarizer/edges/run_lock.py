@@ -11,6 +11,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -21,23 +23,42 @@ LOCK_NAME = "run.lock"
 
 
 class RunLock:
-    """`with RunLock(cache_dir, "nightly --date 2025-12-24"):` holds the cache's lock or raises `RunLocked`."""
+    """`with RunLock(cache_dir, "nightly --date 2025-12-24"):` holds the cache's lock or raises `RunLocked`.
 
-    def __init__(self, cache_dir: Path, command: str, now: datetime | None = None) -> None:
-        self.path = cache_dir / LOCK_NAME
+    `wait_seconds` > 0 waits that long for the holder to finish (polling, so `stopped` can end the wait): the
+    delivery lock waits, since a second delivery finds everything sent once the first is done."""
+
+    def __init__(self, cache_dir: Path, command: str, now: datetime | None = None, *, name: str = LOCK_NAME,
+                 wait_seconds: float = 0.0, sleep: Callable[[float], None] = time.sleep,
+                 stopped: Callable[[], bool] = lambda: False) -> None:
+        self.path = cache_dir / name
         self.command = command
         self.now = now
+        self.wait_seconds, self.sleep, self.stopped = wait_seconds, sleep, stopped
         self._fd: int | None = None
+
+    def _acquire(self, fd: int) -> None:
+        waited = 0.0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if waited >= self.wait_seconds or self.stopped():
+                    raise
+            self.sleep(0.2)
+            waited += 0.2
 
     def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._acquire(fd)
         except BlockingIOError:
             holder = _read_holder(fd)
             os.close(fd)
-            raise RunLocked(f"another summarizer run holds {self.path.parent} ({holder}); wait for it to end, "
+            held = self.path.parent if self.path.name == LOCK_NAME else self.path
+            raise RunLocked(f"another summarizer run holds {held} ({holder}); wait for it to end, "
                             "it is not started twice", path=str(self.path)) from None
         except BaseException:
             os.close(fd)

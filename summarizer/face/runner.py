@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from summarizer.core.settings import Settings
+    from summarizer.edges.deliver import Stopper
 
 T = TypeVar("T")
 
@@ -114,3 +115,34 @@ async def with_signals(job: Callable[[asyncio.Event], Awaitable[T]]) -> T:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+def run_stoppable(job: Callable[[Stopper], T]) -> T:
+    """Run a blocking `job` (delivery) in a worker thread; SIGINT/SIGTERM set its stopper, which cuts open
+    connections and ends waits, so the command ends within seconds with what was not done still owed."""
+    import threading
+
+    from summarizer.edges.deliver import Stopper
+
+    stopper = Stopper()
+    result: list[T] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(job(stopper))
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread, raised there
+            failure.append(exc)
+
+    previous = {sig: signal.signal(sig, lambda *_: stopper.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        worker = threading.Thread(target=work, name="deliver", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if failure:
+        raise failure[0]
+    return result[0]

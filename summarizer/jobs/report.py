@@ -58,9 +58,10 @@ class DeliveryReport(BaseModel):
 
     channel: str
     day: str
-    status: str  # sent, already sent, failed, nothing to send
+    status: str  # sent, already sent, failed, stopped, nothing to send
     attempts: int = 0
     error: str | None = None
+    owed: int = 0  # recipients or URLs that have not had it yet: the next run sends to them
 
 
 class Report(BaseModel):
