@@ -147,3 +147,29 @@ def test_rank_a_listing_by_date(tmp_path: Path, server: FakeServer) -> None:
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(rows) == 37 and "excluded 1: 2512.20623 (smart home)" in done.stderr
     assert chat_count(server) == 0 and not (tmp_path / "out" / "2025-12-24.md").exists()  # ranks, writes nothing
+
+
+def test_a_rerun_with_top_k_or_a_new_profile_keeps_every_paid_summary(tmp_path: Path, server: FakeServer) -> None:
+    cfg = config(tmp_path, server)
+    first = cli("nightly", "--config", str(cfg), "--date", "2025-12-24")
+    assert first.returncode == 0 and chat_count(server) == 38, first.stderr
+    for extra in (["--top", "5"], ["--top", "3", "--profile", str(profile(tmp_path, keywords=["agent"]))]):
+        again = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", *extra)
+        assert again.returncode == 0, again.stderr
+        entries = parse_digest((tmp_path / "out" / "2025-12-24.md").read_text())
+        assert sum(e.summary is not None for e in entries) == 38 and not any(listed_only(e) for e in entries)
+        assert chat_count(server) == 38  # nothing asked again, nothing demoted to "listed"
+    (tmp_path / "out" / "2025-12-24.jsonl").unlink()  # the records lost: the cache still holds what was paid for
+    again = cli("nightly", "--config", str(cfg), "--date", "2025-12-24", "--top", "5")
+    assert again.returncode == 0 and chat_count(server) == 38
+    assert sum(e.summary is not None for e in parse_digest((tmp_path / "out" / "2025-12-24.md").read_text())) == 38
+
+
+def test_paper_waits_for_no_run_it_takes_the_run_lock(tmp_path: Path, server: FakeServer) -> None:
+    from summarizer.edges.run_lock import RunLock
+
+    cfg = config(tmp_path, server)
+    with RunLock(tmp_path / "cache", "nightly --date 2025-12-24"):
+        done = cli("paper", "2512.20781", "--config", str(cfg))
+    assert done.returncode == 1 and "another summarizer run holds" in done.stderr, done.stderr
+    assert chat_count(server) == 0

@@ -42,3 +42,21 @@ def test_errors_name_the_key() -> None:
         settings_from_mapping({"arxiv": {"page_size": 5000}, "llm": {"model": "m"}}, env={})
     with pytest.raises(ConfigError, match="SUMMARIZER_CONFIG"):
         config_path(None, env={})
+
+
+def test_a_config_error_never_quotes_a_url_or_a_channel_that_may_hold_a_token() -> None:
+    token = "123456789:AAE-telegram-BOT-token"
+    for deliver in ({"type": "apprise", "name": "chat", "urls": f"tgram://{token}/42"},  # a string, not a list
+                    {"type": "apprize", "name": "chat", "urls": [f"tgram://{token}/42"]}):  # a mistyped type
+        with pytest.raises(ConfigError) as caught:
+            settings_from_mapping({"llm": {"model": "m"}, "deliver": [deliver]}, env={})
+        assert token not in str(caught.value) and "deliver.0" in str(caught.value)
+
+
+def test_percent_encoded_apprise_tokens_are_secrets_in_both_forms() -> None:
+    from summarizer.core.settings import AppriseChannel
+    from summarizer.edges.deliver import secrets_of
+
+    channel = AppriseChannel(type="apprise", name="chat", urls=["json://bot:tok%2FSECRET-99@127.0.0.1:8/hook"])
+    found = secrets_of([channel], {})
+    assert "tok%2FSECRET-99" in found and "tok/SECRET-99" in found

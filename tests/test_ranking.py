@@ -8,9 +8,11 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from summarizer.core.errors import ConfigError, EmbeddingError
 from summarizer.core.models import Entry, Paper
 from summarizer.core.ranking import (
     ProfileItem,
@@ -158,3 +160,41 @@ def test_profile_arxiv_ids_are_fetched_once_then_read_from_the_cache(tmp_path: P
         again = asyncio.run(items())
         assert [i.title[:12] for i in first] == ["Soft Filteri", "ReaSeq: Unle"] and first == again
         assert requests == 1 and len(server.state.requests("/api/query")) == 1  # the second time from the cache
+
+
+def test_the_embeddings_endpoint_gets_its_own_key_never_the_llm_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A 401 as OpenAI sends it (platform.openai.com/docs/guides/error-codes), echoing the key it refused.
+    seen: list[str] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["authorization"])
+        key = request.headers["authorization"].removeprefix("Bearer ")
+        return httpx.Response(401, json={"error": {"message": f"Incorrect API key provided: {key}. You can find "
+                                                   "your API key at https://platform.openai.com/account/api-keys.",
+                                                   "type": "invalid_request_error", "param": None,
+                                                   "code": "invalid_api_key"}})
+
+    llm = LLMSettings(model="m", api_key="sk-LLM-key-0000", base_url="http://llm.test/v1")
+    own = EmbeddingSettings(backend="openai", base_url="http://embed.test/v1", api_key_env="EMBED_KEY")
+    with pytest.raises(ConfigError, match="embedding.api_key_env"):  # another endpoint, no key of its own
+        OpenAIEmbedder(own.model_copy(update={"api_key_env": None}), llm)
+    monkeypatch.setenv("EMBED_KEY", "sk-EMBED-key-1111")
+    embedder = OpenAIEmbedder(own, llm, http_client=httpx.Client(transport=httpx.MockTransport(refuse)))
+    with pytest.raises(EmbeddingError):
+        embedder.embed(["a"])
+    assert seen == ["Bearer sk-EMBED-key-1111"]
+
+
+def test_the_embedding_key_is_scrubbed_from_what_the_cli_prints(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from summarizer.face.runner import SECRETS, load_config
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[llm]\nmodel = "m"\n[embedding]\nbackend = "openai"\nbase_url = "http://embed.test/v1"\n'
+                   'api_key_env = "EMBED_KEY_SCRUB"\n')
+    monkeypatch.setenv("EMBED_KEY_SCRUB", "sk-EMBED-scrub-2222")
+    load_config(argparse.Namespace(config=str(cfg)), need_key=False)
+    assert SECRETS.scrub("HTTP 401: Incorrect API key provided: sk-EMBED-scrub-2222") == \
+        "HTTP 401: Incorrect API key provided: ***"

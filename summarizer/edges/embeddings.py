@@ -9,13 +9,14 @@ the day's papers in a BM25 index (bm25s) queried with each profile item.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from summarizer.core.errors import EmbeddingError
+from summarizer.core.errors import ConfigError, EmbeddingError
 from summarizer.core.settings import EmbeddingSettings, LLMSettings
 from summarizer.edges.cache import SQLITE_LIMITS
 from summarizer.edges.llm import resolve_api_key
@@ -95,6 +96,22 @@ class LocalEmbedder:
         return self._model.embed(texts)
 
 
+def embedding_api_key(settings: EmbeddingSettings, llm: LLMSettings, env: dict[str, str] | None = None) -> str:
+    """The embeddings endpoint's own key, from `[embedding] api_key_env`. Without one, [llm]'s key is used only
+    when the embeddings come from [llm]'s own endpoint: a key never goes to another provider."""
+    env = dict(os.environ) if env is None else env
+    if settings.api_key_env:
+        key = env.get(settings.api_key_env)
+        if not key:
+            raise ConfigError(f"the environment variable {settings.api_key_env} is not set",
+                              key="embedding.api_key_env")
+        return key
+    if settings.base_url and settings.base_url.rstrip("/") != (llm.base_url or "").rstrip("/"):
+        raise ConfigError("the embeddings endpoint is not [llm]'s, and [llm]'s key is never sent to another: name "
+                          "the variable that holds its key", key="embedding.api_key_env")
+    return resolve_api_key(llm)
+
+
 class OpenAIEmbedder:
     """An OpenAI-compatible /v1/embeddings (OpenAI, DashScope, Ollama, vLLM, llama.cpp --embedding)."""
 
@@ -102,11 +119,11 @@ class OpenAIEmbedder:
         import openai
 
         model = settings.model or "text-embedding-3-small"
-        key_settings = llm.model_copy(update={"api_key_env": settings.api_key_env}) if settings.api_key_env else llm
         self.model_id = str(embedding_model_id(settings))
         self.model = model
-        self.client = openai.OpenAI(api_key=resolve_api_key(key_settings), base_url=settings.base_url or llm.base_url,
-                                    max_retries=3, timeout=llm.timeout_seconds, http_client=http_client)
+        self.client = openai.OpenAI(api_key=embedding_api_key(settings, llm),
+                                    base_url=settings.base_url or llm.base_url, max_retries=3,
+                                    timeout=llm.timeout_seconds, http_client=http_client)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         import openai

@@ -116,7 +116,7 @@ def cmd_paper(args: argparse.Namespace) -> int:
         tls = httpx.create_ssl_context()
         async with httpx.AsyncClient(verify=tls) as arxiv_http:
             services = Services(arxiv_http=arxiv_http, stop=stop, ssl_context=tls)
-            return await run_paper(settings, args.id, services, args.date, args.force)
+            return await run_paper(settings, args.id, services, args.date, args.force, command_line(args))
 
     result = asyncio.run(with_signals(job))
     source = "from cache" if result.from_cache else f"{result.usage.requests} LLM request(s)"

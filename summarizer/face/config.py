@@ -21,7 +21,9 @@ from summarizer.core.pricing import price_for
 from summarizer.core.settings import Settings
 from summarizer.edges.resources import arxiv_categories, price_table
 
-_SECRET_KEY = re.compile(r"key|token|secret|password|authorization|header", re.IGNORECASE)
+# Keys whose values may be secrets: never quoted in an error. URLs too: Apprise URLs hold tokens, and a base
+# URL may carry credentials.
+_SECRET_KEY = re.compile(r"key|token|secret|password|authorization|header|url", re.IGNORECASE)
 
 
 def _describe(error: Any) -> tuple[str, str]:
@@ -31,9 +33,12 @@ def _describe(error: Any) -> tuple[str, str]:
         return key, "unknown key"
     if kind == "missing":
         return key, "required value missing"
-    if _SECRET_KEY.search(key):  # the value may be a key: say what is wrong, never what it is
+    shown = error.get("input")
+    # the value may be a key (or a table holding one, such as a [[deliver]] channel): say what is wrong, never
+    # what it is
+    if _SECRET_KEY.search(key) or key.startswith("deliver") or not isinstance(shown, str | int | float | bool):
         return key, error["msg"]
-    return key, f"{error['msg']} (got {error.get('input')!r})"
+    return key, f"{error['msg']} (got {shown!r})"
 
 
 def check_categories(categories: list[str], key: str = "arxiv.categories") -> None:

@@ -101,6 +101,8 @@ def load_config(args: argparse.Namespace, need_key: bool = True) -> Settings:
         SECRETS.add(*secrets_of(settings.deliver, dict(os.environ)))
     if need_key:
         SECRETS.add(resolve_api_key(settings.llm))
+    if settings.embedding.api_key_env:
+        SECRETS.add(os.environ.get(settings.embedding.api_key_env))
     return settings
 
 

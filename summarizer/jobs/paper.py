@@ -13,6 +13,7 @@ from summarizer.core.settings import Settings
 from summarizer.edges.cache import SummaryCache
 from summarizer.edges.fetch import ArxivFetcher
 from summarizer.edges.llm import RunUsage
+from summarizer.edges.run_lock import RunLock
 from summarizer.jobs.digest_files import digest_paths, find_digest, write_digest
 from summarizer.jobs.services import Services
 from summarizer.jobs.summarizer import Summarizer
@@ -27,7 +28,7 @@ class PaperResult:
 
 
 async def run_paper(settings: Settings, id_text: str, services: Services, day: date | None = None,
-                    force: bool = False) -> PaperResult:
+                    force: bool = False, command: str = "paper") -> PaperResult:
     """(Re)summarize one paper; rewrite its digest in place when one holds it."""
     paper_id, _ = parse_arxiv_id(id_text)  # refuse a bad id before any request
     if day is not None and day.weekday() >= 5:
@@ -37,6 +38,8 @@ async def run_paper(settings: Settings, id_text: str, services: Services, day: d
     entries = found[1] if found else []
     existing = next((e for e in entries if e.paper.id == paper_id), None)
     async with contextlib.AsyncExitStack() as stack:
+        # one run at a time per cache: a nightly asking for this paper at the same time would pay twice
+        stack.enter_context(RunLock(Path(settings.paths.cache_dir).expanduser(), command, services.now()))
         cache = SummaryCache(Path(settings.paths.cache_dir).expanduser())
         stack.callback(cache.close)
         summarizer = Summarizer(settings, services, cache)
