@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint bench clean wheel-check browser
+.PHONY: test demo lint bench clean wheel-check browser lock
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -11,11 +11,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-# The site's tests run in Debian's Chromium; installed from the Debian registry when missing.
+# Debian's packages the tests use, installed when missing: Chromium for the site's browser tests, faketime for
+# the deployment's simulated mornings (each under its own clock), systemd for `systemd-analyze verify`.
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v faketime >/dev/null \
+	  && command -v systemd-analyze >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver; }
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium \
+	    chromium-driver faketime systemd; }
 
 test: $(STAMP) browser
 	$(PY) -m ruff check summarizer tests benchmarks
@@ -37,6 +40,14 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_site.py
 	$(PY) benchmarks/bench_rank.py
 	$(PY) benchmarks/bench_deploy.py
+
+# The scaffolded workflow's dependencies, hash-locked for GitHub's runners (Linux x86_64, Python 3.11);
+# run it whenever pyproject.toml's dependencies change (tests/test_scaffold.py checks they agree).
+lock: $(STAMP)
+	$(PY) -m pip install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" \
+	  -o summarizer/data/scaffold/requirements.lock
 
 clean:
 	rm -rf $(VENV) digests .pytest_cache .mypy_cache .ruff_cache

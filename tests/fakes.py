@@ -82,6 +82,7 @@ class FakeState:
     batch_hold: int = 1  # polls a batch stays in_progress
     batch_end: list[str] = field(default_factory=list)  # how the next batches end: completed/expired/failed
     log: list[Logged] = field(default_factory=list)
+    answered: list[tuple[str, int]] = field(default_factory=list)  # (title, status) of each chat answer sent
     abstracts: dict[str, str] = field(default_factory=dict)  # by title: what each summary request must carry
     synthesize: bool = False  # papers with no recorded answer get a plain valid Chinese one (imports, backfills)
     in_flight: int = 0
@@ -233,6 +234,8 @@ class _Handler(BaseHTTPRequestHandler):
         status, data, headers, fault = answer_chat(state, body)
         if fault == "timeout":
             time.sleep(1.6)
+        with state.lock:
+            state.answered.append((fault_key(body), status))
         self._json(status, data, headers)
 
     def _files(self, entry: Logged) -> None:

@@ -1,6 +1,9 @@
-"""`summarizer init`: the workflow validates against GitHub's schema, zizmor finds nothing of medium or high
-severity, a second init changes no byte, the schedule follows arXiv's announcements, and the workflow's own
-`run:` steps, run here in order against the loopback fakes, give the day's digest, site and data branch."""
+"""`summarizer init`: the workflow validates against GitHub's schema, zizmor (default and auditor personas) finds
+nothing of medium or high severity, every job has least privilege and no token that can push is written where
+the index's packages run, a second init changes no byte and `--upgrade` rewrites the tool's files only, the
+folders follow the config, the schedule follows arXiv's announcements at quiet minutes, systemd accepts the
+units, and the workflow installs the version that wrote it from a hash-locked lock file. Thirty mornings of
+the workflow itself: test_mornings.py; the install from each source: test_install.py."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
+import zipfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,21 +21,27 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from tests.conftest import ROOT, SAMPLE, process_env
-from tests.fakes import FakeServer
+from tests.conftest import ROOT, process_env
 
-KEY = "sk-scaffold-0123456789abcdef"
 BIN = Path(sys.executable).parent
 
 
 def init(folder: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "summarizer", "init", str(folder), *extra], capture_output=True,
-                          text=True, env=process_env(), cwd=ROOT, timeout=60)
+                          text=True, env=process_env(), cwd=ROOT, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)], check=True,
+                   capture_output=True)
+    return next(out.glob("*.whl"))
 
 
 @pytest.fixture
-def scaffold(tmp_path: Path) -> Path:
-    done = init(tmp_path / "repo")
+def scaffold(tmp_path: Path, wheel: Path) -> Path:
+    done = init(tmp_path / "repo", "--wheel", str(wheel))
     assert done.returncode == 0, done.stderr
     return tmp_path / "repo"
 
@@ -39,106 +50,138 @@ def workflow(folder: Path) -> dict:  # type: ignore[type-arg]
     return yaml.safe_load((folder / ".github" / "workflows" / "nightly.yml").read_text())  # type: ignore[no-any-return]
 
 
-def test_init_writes_the_deployment_and_a_second_init_changes_no_byte(scaffold: Path) -> None:
+def test_init_writes_the_deployment_and_a_second_init_changes_no_byte(scaffold: Path, wheel: Path) -> None:
     files = {p.relative_to(scaffold).as_posix(): p.read_bytes() for p in scaffold.rglob("*") if p.is_file()}
-    assert sorted(files) == [".github/workflows/nightly.yml", "README.md", "config.toml"]
+    assert sorted(files) == [".github/workflows/nightly.yml", "README.md", "config.toml", "requirements.lock",
+                             f"vendor/{wheel.name}"]
     assert b"## Deploy" in files["README.md"] and b"OPENAI_API_KEY" in files["README.md"]
+    assert files[f"vendor/{wheel.name}"] == wheel.read_bytes()
     (scaffold / "config.toml").write_text(files["config.toml"].decode() + "# mine\n")
-    again = init(scaffold)
-    assert again.returncode == 0 and again.stderr.count("exists, left as it is") == 3 and "wrote" not in again.stderr
+    again = init(scaffold, "--wheel", str(wheel))
+    assert again.returncode == 0 and again.stderr.count("exists, left as it is") == 4 and "wrote" not in again.stderr
     assert (scaffold / "config.toml").read_text().endswith("# mine\n")
     assert {p.relative_to(scaffold).as_posix(): p.read_bytes() for p in scaffold.rglob("*") if p.is_file()
             and p.name != "config.toml"} == {k: v for k, v in files.items() if k != "config.toml"}
 
 
-def test_the_workflow_validates_and_zizmor_finds_nothing_of_medium_or_high_severity(scaffold: Path) -> None:
+def test_init_upgrade_rewrites_the_tools_files_and_keeps_the_users(scaffold: Path, wheel: Path) -> None:
+    flow = scaffold / ".github" / "workflows" / "nightly.yml"
+    flow.write_text("# an older version\n")
+    (scaffold / "requirements.lock").write_text("old==1\n")
+    (scaffold / "vendor" / "summarizer_arxiv-0.0.9-py3-none-any.whl").write_bytes(b"old")
+    (scaffold / "config.toml").write_text((scaffold / "config.toml").read_text() + "# mine\n")
+    (scaffold / "README.md").write_text("my notes\n")
+    done = init(scaffold, "--upgrade", "--wheel", str(wheel))
+    assert done.returncode == 0, done.stderr
+    assert "./vendor/" + wheel.name in flow.read_text() and "old==1" not in (scaffold / "requirements.lock").read_text()
+    assert sorted(p.name for p in (scaffold / "vendor").iterdir()) == [wheel.name]
+    assert (scaffold / "config.toml").read_text().endswith("# mine\n") and (scaffold / "README.md").read_text() == \
+        "my notes\n"
+
+
+def test_the_workflows_folders_follow_the_kept_config_or_init_refuses_it(tmp_path: Path, wheel: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "config.toml").write_text('[llm]\nmodel = "m"\n[paths]\ncache_dir = ".cache/s"\noutput_dir = "records"\n')
+    assert init(repo, "--wheel", str(wheel)).returncode == 0
+    text = (repo / ".github" / "workflows" / "nightly.yml").read_text()
+    assert ".cache/s\n" in text and "!.cache/s/delivery" in text and "path: records/site" in text
+    assert "\"out\"" not in text and "out/site" not in text and ".summarizer-cache" not in text
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "config.toml").write_text('[llm]\nmodel = "m"\n[paths]\ncache_dir = "~/.cache/summarizer"\n')
+    refused = init(other, "--wheel", str(wheel))
+    assert refused.returncode == 1 and "paths.cache_dir" in refused.stderr and refused.stderr.count("\n") == 1
+    assert sorted(p.name for p in other.iterdir()) == ["config.toml"]  # nothing written
+
+
+@pytest.mark.parametrize("persona", ["regular", "auditor"])
+def test_the_workflow_validates_and_zizmor_finds_nothing_of_medium_or_high_severity(scaffold: Path,
+                                                                                   persona: str) -> None:
     path = scaffold / ".github" / "workflows" / "nightly.yml"
     schema = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
                             capture_output=True, text=True, timeout=120)
     assert schema.returncode == 0, schema.stdout + schema.stderr
-    audit = subprocess.run([str(BIN / "zizmor"), "--offline", "--format=json", str(path)], capture_output=True,
-                           text=True, timeout=120)
+    audit = subprocess.run([str(BIN / "zizmor"), "--offline", f"--persona={persona}", "--format=json", str(path)],
+                           capture_output=True, text=True, timeout=120)
     findings = json.loads(audit.stdout or "[]")
     serious = [f for f in findings if f["determinations"]["severity"] in ("Medium", "High")]
     assert serious == [], serious
 
 
-def test_every_action_is_pinned_to_a_commit_with_its_version(scaffold: Path) -> None:
+def test_least_privilege_and_no_token_that_can_push_where_the_indexs_packages_run(scaffold: Path) -> None:
     text = (scaffold / ".github" / "workflows" / "nightly.yml").read_text()
     uses = re.findall(r"uses: (\S+)@(\S+)(.*)", text)
     assert uses and all(re.fullmatch(r"[0-9a-f]{40}", sha) and re.search(r"# v\d+\.\d+\.\d+", note)
                         for _, sha, note in uses), uses
     flow = workflow(scaffold)
+    jobs = flow["jobs"]
     assert flow["permissions"] == {} and flow["concurrency"]["cancel-in-progress"] is False
-    assert flow["jobs"]["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
-    assert all(step.get("with", {}).get("persist-credentials") is False for job in flow["jobs"].values()
-               for step in job["steps"] if "actions/checkout" in step.get("uses", ""))
+    assert {name: job["permissions"] for name, job in jobs.items()} == {
+        "digest": {"contents": "read"}, "records": {"contents": "write"},
+        "deploy": {"pages": "write", "id-token": "write"}, "deliver": {"contents": "read"},
+        "keepalive": {"actions": "write"}}
+    runs = "\n".join(step.get("run", "") for step in jobs["records"]["steps"])
+    assert "pip" not in runs and "summarizer" not in runs and "setup-python" not in str(jobs["records"])
+    for job in jobs.values():  # no token in a URL, nor in a git config written to disk
+        for step in job["steps"]:
+            assert "x-access-token:${GITHUB_TOKEN}@" not in step.get("run", "")
+            assert "git config" not in step.get("run", "") and "${{" not in step.get("run", "")
+            if "actions/checkout" in step.get("uses", ""):
+                assert step["with"]["persist-credentials"] is False
+    commit = next(s["run"] for s in jobs["records"]["steps"] if "run" in s)
+    assert 'user.name="github-actions[bot]"' in commit and "41898282+github-actions[bot]" in commit
+    assert 'records of ${LISTING_DAY' in commit and "git add -A" in commit  # an empty day never fails `git add`
+    keys = [s["with"]["key"] for job in jobs.values() for s in job["steps"] if "actions/cache" in s.get("uses", "")]
+    assert keys and all(k.endswith("${{ github.run_id }}-${{ github.run_attempt }}") for k in keys)
+    assert {k.split("$")[0] for k in keys} == {"summarizer-cache-", "summarizer-ledger-"}
+    assert "channels != '0'" in jobs["deliver"]["if"]
 
 
-def test_the_schedule_comes_after_every_announcement_in_both_eastern_times(scaffold: Path) -> None:
-    [cron] = [entry["cron"] for entry in workflow(scaffold)[True]["schedule"]]  # YAML reads "on" as True
-    minute, hour, _, _, weekdays = cron.split()
-    assert weekdays == "1-5"
+def test_the_schedule_comes_after_every_announcement_at_quiet_minutes(scaffold: Path) -> None:
+    crons = [entry["cron"] for entry in workflow(scaffold)[True]["schedule"]]  # YAML reads "on" as True
+    assert len(crons) == 2  # the run, and the catch-up after arXiv's feeds refresh at midnight US-Eastern
     eastern = ZoneInfo("America/New_York")
-    day = date(2026, 1, 4)
-    while day < date(2027, 1, 4):
-        if day.weekday() in (6, 0, 1, 2, 3):  # Sunday to Thursday: announced at 20:00 US-Eastern
-            announced = datetime.combine(day, time(20), tzinfo=eastern).astimezone(UTC)
-            run = datetime.combine(announced.date(), time(int(hour), int(minute)), tzinfo=UTC)
-            if run <= announced:
-                run += timedelta(days=1)
-            assert timedelta(0) < run - announced < timedelta(hours=4), (day, run)
-            assert run.isoweekday() in range(1, 6)
-        day += timedelta(days=1)
+    for number, cron in enumerate(crons):
+        minute, hour, _, _, weekdays = cron.split()
+        assert weekdays == "1-5" and int(minute) % 15 != 0  # GitHub drops runs at :00, :15, :30, :45 first
+        day = date(2026, 1, 4)
+        while day < date(2027, 1, 4):
+            if day.weekday() in (6, 0, 1, 2, 3):  # Sunday to Thursday: announced at 20:00 US-Eastern
+                after = time(20) if number == 0 else time(0)  # the feed refreshes at midnight
+                moment = datetime.combine(day + timedelta(days=number), after, tzinfo=eastern).astimezone(UTC)
+                run = datetime.combine(moment.date(), time(int(hour), int(minute)), tzinfo=UTC)
+                if run <= moment:
+                    run += timedelta(days=1)
+                assert timedelta(0) < run - moment < timedelta(hours=6), (cron, day, run)
+                assert run.isoweekday() in range(1, 6)
+            day += timedelta(days=1)
 
 
-def test_the_workflows_run_steps_give_the_days_digest_site_and_data_branch(scaffold: Path, tmp_path: Path) -> None:
-    with FakeServer() as server:
-        server.state.api_key = KEY
-        config = scaffold / "config.toml"
-        config.write_text(config.read_text().replace(
-            '[arxiv]\n', f'[arxiv]\napi_url = "{server.url}/api/query"\nuse_rss = false\ndelay_seconds = 0\n'))
-        remote = tmp_path / "remote.git"
-        subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
-        flow = workflow(scaffold)
-        values = {"SUMMARIZER_PIP_SPEC": "summarizer==0.1.0", "SUMMARIZER_LLM_MODEL": "some-model",
-                  "SUMMARIZER_LLM_BASE_URL": f"{server.url}/v1", "SUMMARIZER_ARXIV_CATEGORIES": "cs.IR,cs.AI",
-                  "GITHUB_TOKEN": "unused-here", "OPENAI_API_KEY": KEY, "LISTING_DATE": "2025-12-24"}
-        base = {**process_env(), "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "DATA_REMOTE": str(remote),
-                "PIP_NO_INDEX": "1", "GITHUB_REPOSITORY": "reader/digest", "HOME": str(tmp_path)}
-        for name, value in flow["env"].items():
-            base[name] = values.get(name, str(value))
-        ran = []
-        for step in flow["jobs"]["digest"]["steps"]:
-            if "run" not in step:
-                continue  # checkout, setup-python, cache, upload: GitHub's own actions
-            env = {**base, **{k: values.get(k, str(v)) for k, v in (step.get("env") or {}).items()}}
-            done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", step["run"]], cwd=scaffold, env=env,
-                                  capture_output=True, text=True, timeout=180)
-            assert done.returncode == 0, (step.get("name"), done.stdout, done.stderr)
-            ran.append(step.get("name"))
-        assert len(ran) == 4
-        out = scaffold / "out"
-        assert (out / "2025-12-24.md").read_bytes() == SAMPLE.read_bytes()
-        assert (out / "site" / "index.html").exists() and (out / "site" / "data" / "days" / "2025-12-24.js").exists()
-        tracked = subprocess.run(["git", "--git-dir", str(remote), "ls-tree", "--name-only", "data"],
-                                 capture_output=True, text=True, check=True).stdout.split()
-        assert tracked == [".gitignore", "2025-12-24.jsonl", "2025-12-24.report.json"]
-        assert (scaffold / ".summarizer-cache" / "answers").is_dir()
-        for path in scaffold.rglob("*"):
-            if path.is_file():
-                assert KEY.encode() not in path.read_bytes(), path
-
-
-def test_init_systemd_writes_a_user_service_and_timer(tmp_path: Path) -> None:
-    done = init(tmp_path / "box", "--systemd")
+def test_init_systemd_writes_units_that_systemd_accepts(tmp_path: Path) -> None:
+    box = tmp_path / "my box %h"  # a space and a specifier sign: both must survive systemd's parsing
+    done = init(box, "--systemd")
     assert done.returncode == 0, done.stderr
-    service = (tmp_path / "box" / "summarizer-nightly.service").read_text()
-    timer = (tmp_path / "box" / "summarizer-nightly.timer").read_text()
-    assert f"ExecStart={sys.executable} -m summarizer nightly --config {(tmp_path / 'box').resolve()}/config.toml" \
-        in service and "SuccessExitStatus=3" in service
-    assert "OnCalendar=Sun..Thu 20:30 America/New_York" in timer and "Persistent=true" in timer
-
+    assert "loginctl enable-linger" in done.stderr
+    service = (box / "summarizer-nightly.service").read_text()
+    timer = (box / "summarizer-nightly.timer").read_text()
+    folder = str(box.resolve()).replace("%", "%%")
+    assert f'ExecStart="{sys.executable}" -m summarizer nightly --config "{folder}/config.toml"' in service
+    for line in ("SuccessExitStatus=3", "TimeoutStartSec=", "NoNewPrivileges=yes", "UMask=0077",
+                 "loginctl enable-linger"):
+        assert line in service, line
+    calendar = re.search(r"OnCalendar=(.*)", timer)
+    assert calendar is not None
+    parsed = subprocess.run(["systemd-analyze", "calendar", calendar.group(1)], capture_output=True, text=True)
+    assert parsed.returncode == 0 and "Normalized form: Mon..Thu,Sun *-*-* 20:30:00 America/New_York" in \
+        parsed.stdout, parsed.stderr
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    units = [str(box / "summarizer-nightly.service"), str(box / "summarizer-nightly.timer")]
+    for mode in ([], ["--user"]):
+        verified = subprocess.run(["systemd-analyze", *mode, "verify", *units], capture_output=True, text=True,
+                                  env={**os.environ, "XDG_RUNTIME_DIR": str(runtime)}, timeout=60)
+        assert verified.returncode == 0 and verified.stderr == "", (mode, verified.stderr)
 
 
 def test_the_hosting_limits_are_warned_about_at_80_percent(tmp_path: Path) -> None:
@@ -162,9 +205,38 @@ def test_the_hosting_limits_are_warned_about_at_80_percent(tmp_path: Path) -> No
 
 def test_the_workflow_installs_the_version_that_wrote_it() -> None:
     from summarizer import __version__
-    from summarizer.jobs.scaffold import pip_spec
+    from summarizer.jobs.scaffold import install_source
 
-    git = json.dumps({"url": "https://github.com/reader/summarizer", "vcs_info": {"vcs": "git", "commit_id": "abc123"}})
-    assert pip_spec(git) == "git+https://github.com/reader/summarizer@abc123"
-    editable = json.dumps({"url": "file:///home/me/summarizer", "dir_info": {"editable": True}})
-    assert pip_spec(editable) == f"summarizer=={__version__}"  # a local path means nothing on GitHub's runners
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    git = json.dumps({"url": "https://github.com/reader/summarizer", "vcs_info": {"vcs": "git", "commit_id": commit}})
+    assert install_source(git).spec == f"summarizer-arxiv @ git+https://github.com/reader/summarizer@{commit}"
+    assert install_source(None).spec == f"summarizer-arxiv=={__version__}"  # no direct_url.json: an index
+    editable = install_source(json.dumps({"url": "file:///home/me/summarizer", "dir_info": {"editable": True}}))
+    assert editable.kind == "wheel" and editable.spec == "" and str(editable.build_from) == "/home/me/summarizer"
+    local_git = json.dumps({"url": "file:///home/me/summarizer", "vcs_info": {"vcs": "git", "commit_id": commit}})
+    assert install_source(local_git).kind == "wheel"  # a path of this machine means nothing on GitHub's runners
+
+
+def test_init_from_an_editable_install_builds_the_wheel_it_vendors(tmp_path: Path) -> None:
+    done = init(tmp_path / "repo")  # this venv's summarizer is an editable install of the checkout
+    assert done.returncode == 0, done.stderr
+    [vendored] = (tmp_path / "repo" / "vendor").glob("*.whl")
+    assert vendored.name.startswith("summarizer_arxiv-") and zipfile.is_zipfile(vendored)
+    text = (tmp_path / "repo" / ".github" / "workflows" / "nightly.yml").read_text()
+    assert f'SUMMARIZER_PIP_SPEC: "./vendor/{vendored.name}"' in text
+    assert "file://" not in text and str(ROOT) not in text
+
+
+def test_the_lock_file_pins_every_dependency_with_hashes() -> None:
+    from packaging.requirements import Requirement
+
+    lock = (ROOT / "summarizer" / "data" / "scaffold" / "requirements.lock").read_text()
+    pins = dict(re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+) \\$", lock, re.M))
+    pins = {name.lower().replace("_", "-"): version for name, version in pins.items()}
+    blocks = re.split(r"\n(?=\S)", lock.strip())
+    assert all("--hash=sha256:" in b for b in blocks if "==" in b)
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    for text in declared:
+        requirement = Requirement(text)
+        name = requirement.name.lower().replace("_", "-")
+        assert name in pins and requirement.specifier.contains(pins[name], prereleases=True), (text, pins.get(name))

@@ -184,6 +184,12 @@ class DeliverySettings(_Section):
     lock_wait_seconds: float = Field(600.0, ge=0)  # a delivery waits this long for another one to finish
 
 
+class ReportSettings(_Section):
+    """How a night is judged where a machine watches it (`summarizer report`, the scaffolded workflow)."""
+
+    max_failed_share: float = Field(0.25, ge=0, le=1)  # more papers than this left out: the run counts as failed
+
+
 class Settings(_Section):
     arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
     llm: LLMSettings
@@ -195,6 +201,7 @@ class Settings(_Section):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     deliver: list[DeliverChannel] = Field(default_factory=list)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
     @field_validator("deliver")
     @classmethod

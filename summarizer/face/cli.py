@@ -23,6 +23,7 @@ from summarizer.face import (
     cmd_init,
     cmd_nightly,
     cmd_rank,
+    cmd_report,
     cmd_site,
     cmd_translate,
 )
@@ -53,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--output-dir", metavar="DIR", help="override [paths] output_dir")
     config.add_argument("--cache-dir", metavar="DIR", help="override [paths] cache_dir")
     for module in (cmd_nightly, cmd_backfill, cmd_batch, cmd_rank, cmd_site, cmd_digest, cmd_translate, cmd_doctor,
-                   cmd_deliver, cmd_init):
+                   cmd_deliver, cmd_init, cmd_report):
         module.register(sub, common, config)
     return parser
 

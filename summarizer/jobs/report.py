@@ -106,3 +106,25 @@ class Progress:
     failed: int = 0
     fetching: bool = True
     usage: RunUsage = field(default_factory=RunUsage)
+
+
+def failed_share(report: Report) -> float:
+    """The share of the papers the night set out to summarize that it left out (failed or not started)."""
+    left = len(report.failed) + report.not_started
+    meant = report.summarized + report.from_cache + left
+    return left / meant if meant else 0.0
+
+
+def night_markdown(report: Report, limit: float) -> str:
+    """The night in a few Markdown lines (a CI run's summary page)."""
+    lines = [f"### arXiv digest {report.date}", "",
+             f"- papers: {report.fetched} fetched, {report.summarized} summarized, {report.from_cache} from cache, "
+             f"{len(report.failed)} failed, {report.not_started} not started "
+             f"({failed_share(report):.0%} left out; the run fails above {limit:.0%})",
+             f"- LLM: {report.llm_requests} requests, {report.prompt_tokens + report.completion_tokens} tokens, "
+             + ("cost unknown" if report.cost_usd is None else f"${report.cost_usd:.4f}")]
+    if report.note:
+        lines.append(f"- note: {report.note}")
+    lines += [f"- failed: `{f.id}` {f.reason}" for f in report.failed[:20]]
+    lines += [f"- warning: {w}" for w in report.warnings]
+    return "\n".join(lines) + "\n"
