@@ -33,3 +33,32 @@ def sample_text() -> str:
 @pytest.fixture(scope="session")
 def sample_entries(sample_text: str) -> list[Entry]:
     return parse_digest(sample_text)
+
+
+# The longest files first: pytest-xdist hands files out in collection order, and a long file handed out
+# last keeps one worker busy long after the other has finished (the suite runs on two).
+SLOW_FIRST = ("test_mornings.py", "test_install.py", "test_render.py", "test_cli_batch.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout built as a wheel, once for the whole run: the workers share it (under a lock)."""
+    import fcntl
+    import subprocess
+    import sys
+
+    shared = tmp_path_factory.getbasetemp().parent / "wheel"
+    shared.mkdir(exist_ok=True)
+    with open(shared / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        found = sorted(shared.glob("*.whl"))
+        if not found:
+            subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(shared), str(ROOT)],
+                           check=True, capture_output=True)
+            found = sorted(shared.glob("*.whl"))
+    return found[0]

@@ -96,6 +96,7 @@ class Runner:
         self.runs = 0
         self.summaries: list[str] = []
         self.annotations: list[str] = []
+        self.failures: list[str] = []  # "clock job: step: what it printed", for a test's messages
 
     def workflow(self) -> dict[str, Any]:
         return yaml.safe_load((self.repo / ".github" / "workflows" / "nightly.yml").read_text())  # type: ignore
@@ -234,6 +235,8 @@ class Runner:
             self.summaries.append(summary.read_text())
             summary.unlink()
         outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
+        if proc.returncode != 0:
+            self.failures.append(f"{self.clock} {job_name}: {label}: exit {proc.returncode}: {printed[-800:]}")
         return outputs, proc.returncode == 0
 
     def _action(self, run: Run, step: dict[str, Any], workspace: Path, ctx: dict[str, Any]

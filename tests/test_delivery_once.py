@@ -309,3 +309,13 @@ def test_pieces_fit_the_limit_with_the_title_a_service_merges_into_the_body() ->
     pieces = split_message(body, limit, lines)
     assert len(pieces) > 1 and "\n".join(pieces) == body
     assert all(len(f"{title}\r\n{piece}") <= telegram.body_maxlen for piece in pieces)
+
+
+def test_an_apprise_channel_without_urls_fails_naming_the_variable(tmp_path: Path) -> None:
+    from summarizer.face.config import load_settings
+    from summarizer.jobs.deliver import deliver_days
+
+    cfg = setup(tmp_path, days=DAYS[-1:])
+    cfg.write_text(cfg.read_text() + '[[deliver]]\ntype = "apprise"\nname = "chat"\nurls_env = "NOT_SET_HERE"\n')
+    [report] = deliver_days(load_settings(str(cfg), env={}), env={})
+    assert (report.status, report.error) == ("failed", "chat: no URL (is $NOT_SET_HERE set?)")

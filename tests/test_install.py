@@ -3,7 +3,7 @@
 The workflow's own install step (its `run:` text) runs in a venv made here with nothing in it, then the
 installed `summarizer demo` writes the night's digest, byte-identical to the sample. The dependencies come
 from the package registry, checked against `requirements.lock`'s hashes; the tool comes from:
-- the wheel `init` vendored (an editable install ran `init`);
+- the wheel `init` built and vendored (this checkout's editable install ran `init`);
 - the package index: a PEP 503 simple index on loopback holding this version's wheel, where the user's own
   install came from (pip records no direct_url.json for an index), so `init`, run by that install, names
   `summarizer-arxiv==VERSION`;
@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -33,12 +34,11 @@ ORIGIN = "https://github.com/reader/summarizer"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+def world(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Iterator[dict[str, Path]]:
     """A clean venv, this version's wheel on a loopback package index, a bare git clone and git's redirection."""
     root = tmp_path_factory.mktemp("install")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(root / "index"), str(ROOT)],
-                   check=True, capture_output=True)
-    wheel = next((root / "index").glob("*.whl"))
+    (root / "index").mkdir()
+    shutil.copy(wheel, root / "index")
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     project = root / "index" / "simple" / "summarizer-arxiv"
     project.mkdir(parents=True)
@@ -95,12 +95,13 @@ def test_the_first_night_installs_from_each_of_the_three_sources(world: dict[str
     locked = sh(world, "python -m pip install -q --require-hashes --no-deps -r "
                 f"{ROOT / 'summarizer' / 'data' / 'scaffold' / 'requirements.lock'}", root)
     assert locked.returncode == 0, locked.stderr
-    # 1. an editable install (this checkout's) runs init: the wheel goes into vendor/
-    wheel = next(world["index"].glob("*.whl"))
-    done = subprocess.run([sys.executable, "-m", "summarizer", "init", str(root / "a"), "--wheel", str(wheel)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    # 1. an editable install (this checkout's) runs init: it builds the wheel it vendors
+    done = subprocess.run([sys.executable, "-m", "summarizer", "init", str(root / "a")], capture_output=True,
+                          text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert first_night(world, root / "a") == f"./vendor/{wheel.name}"
+    [vendored] = (root / "a" / "vendor").glob("*.whl")
+    assert vendored.name.startswith(f"summarizer_arxiv-{__version__}-")
+    assert first_night(world, root / "a") == f"./vendor/{vendored.name}"
     # 2. installed from the index (no direct_url.json): init names this version of the index
     index = world["url"].read_text()
     sh(world, "python -m pip uninstall -q -y summarizer-arxiv", root)

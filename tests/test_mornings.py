@@ -26,7 +26,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -116,14 +115,6 @@ def weekdays(first: date, count: int) -> list[date]:
             days.append(day)
         day += timedelta(days=1)
     return days
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)], check=True,
-                   capture_output=True)
-    return next(out.glob("*.whl"))
 
 
 def scaffold(tmp: Path, wheel: Path, server: FakeServer, smtp_port: int, json_port: int) -> Path:
@@ -236,7 +227,7 @@ def mornings(runner: Runner, repo: Path, server: FakeServer, inbox: Inbox, smtp:
         smtp.up()
         inbox.quit_421, inbox.refuse, Receiver.failing = False, set(), set()
         server.state.archive = kept
-        if n in (3, 9, 18, 22):
+        if n in (18, 22):
             runner.clock = f"{day} 05:41:00"
             runner.run("schedule")  # the catch-up: a no-op when the first run did its work
         paid.update(paid_titles(server, before))
@@ -268,7 +259,7 @@ def check_the_end(tmp: Path, runner: Runner, remote: Path, inbox: Inbox, paid: C
     calendar = listing_calendar()
     announced = [d.isoformat() for d in calendar.days(FIRST, weekdays(FIRST, 30)[-1])]
     empty = [d for d in announced if d not in days]
-    assert len(empty) == 1 and all(f"{d}.report.json" in tracked for d in announced), (empty, tracked)
+    assert len(empty) == 1 and all(f"{d}.report.json" in tracked for d in announced), (empty, runner.failures)
     assert not set(days) - set(announced)
     site_days = {p.stem for p in (runner.published / "data" / "days").glob("*.js")}
     assert set(days) <= site_days, set(days) - site_days

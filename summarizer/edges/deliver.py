@@ -37,6 +37,10 @@ class Stopper:
         self._cuts: list[Callable[[], None]] = []
         self._guard = threading.Lock()
 
+    @property
+    def event(self) -> threading.Event:
+        return self._event
+
     def is_set(self) -> bool:
         return self._event.is_set()
 
@@ -124,6 +128,9 @@ def send_email(channel: EmailChannel, mail: EmailMessage, recipients: Sequence[s
         server.close()
         raise DeliveryError(f"{channel.name}: SMTP {channel.host}:{channel.port}: {_reason(exc)}",
                             channel=channel.name) from None
+    except BaseException:
+        server.close()
+        raise
     try:
         accepted({address: f"{code} {_text(text)}"[:200] for address, (code, text) in refused.items()})
     finally:
@@ -161,7 +168,7 @@ def with_retries(settings: DeliverySettings, send: Callable[[], None], stop: Sto
     """`send` retried with exponential backoff on a `DeliveryError` or a network error, until it works, the
     attempts run out or a stop is asked for (the wait between attempts ends at once then); returns the attempts."""
     attempts = 0
-    for attempt in Retrying(stop=stop_after_attempt(settings.retries + 1) | stop_when_event_set(stop._event),
+    for attempt in Retrying(stop=stop_after_attempt(settings.retries + 1) | stop_when_event_set(stop.event),
                             reraise=True, sleep=stop.wait, retry=retry_if_exception_type((DeliveryError, OSError)),
                             wait=wait_exponential(multiplier=settings.backoff_seconds, max=60)):
         with attempt:

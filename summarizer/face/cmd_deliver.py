@@ -30,7 +30,7 @@ def describe_delivery(args: argparse.Namespace, reports: list[Any]) -> int:
 def cmd_deliver(args: argparse.Namespace) -> int:
     from summarizer.core.errors import ConfigError
     from summarizer.jobs.deliver import deliver_days
-    from summarizer.jobs.site_build import find_days
+    from summarizer.jobs.digest_files import find_days
 
     settings = load_config(args, need_key=False)
     if not settings.deliver:

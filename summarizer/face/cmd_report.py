@@ -3,8 +3,7 @@
 A night that left some papers out exits 3 from `nightly` and is published all the same; a CI run
 should say so (a warning, a summary page) without failing, and fail only when too much was left
 out (`[report] max_failed_share`). `--github` speaks GitHub Actions' workflow commands and writes
-its step summary; `--outputs` prints the `key=value` lines a workflow step hands on (the day, and
-whether any delivery channel is configured).
+its step summary.
 """
 
 from __future__ import annotations
@@ -36,9 +35,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ConfigError(f"no report for {args.date} in {out}", key="--date") from None
     except ValueError:
         raise ConfigError(f"{path} is not a report summarizer wrote", key="--date") from None
-    if args.outputs:
-        print(f"day={report.date}\nchannels={len(settings.deliver)}")
-        return 0
     limit = settings.report.max_failed_share
     share = failed_share(report)
     text = night_markdown(report, limit)
@@ -69,8 +65,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
                          "in Markdown. Exit 1 when more of the night's papers than [report] max_failed_share were "
                          "left out (failed or not started), else 0. --github: GitHub Actions' annotations (a "
                          "warning when papers were left out, an error above the share) and the step summary "
-                         "($GITHUB_STEP_SUMMARY). --outputs: day=D and channels=N for $GITHUB_OUTPUT.")
+                         "($GITHUB_STEP_SUMMARY).")
     rep.add_argument("--date", type=date_arg, metavar="YYYY-MM-DD", help="the day (default: the newest report)")
     rep.add_argument("--github", action="store_true", help="annotations and the step summary of GitHub Actions")
-    rep.add_argument("--outputs", action="store_true", help="print day=D and channels=N, and nothing else")
     rep.set_defaults(func=cmd_report)

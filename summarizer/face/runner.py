@@ -86,7 +86,6 @@ def command_line(args: argparse.Namespace) -> str:
 
 def load_config(args: argparse.Namespace, need_key: bool = True) -> Settings:
     """The settings, with --output-dir/--cache-dir applied; `need_key`: the command talks to the LLM."""
-    from summarizer.edges.llm import resolve_api_key
     from summarizer.face.config import load_settings
 
     settings = load_settings(args.config)
@@ -99,7 +98,9 @@ def load_config(args: argparse.Namespace, need_key: bool = True) -> Settings:
         from summarizer.edges.deliver import secrets_of
 
         SECRETS.add(*secrets_of(settings.deliver, dict(os.environ)))
-    if need_key:
+    if need_key:  # the SDK's import costs a fifth of a second: only the commands that talk to the LLM pay it
+        from summarizer.edges.llm import resolve_api_key
+
         SECRETS.add(resolve_api_key(settings.llm))
     if settings.embedding.api_key_env:
         SECRETS.add(os.environ.get(settings.embedding.api_key_env))

@@ -36,8 +36,8 @@ from summarizer.edges.deliver import (
 )
 from summarizer.edges.ledger import Ledger, delivery_lock, email_target, url_target
 from summarizer.edges.store import read_records
+from summarizer.jobs.digest_files import find_days
 from summarizer.jobs.report import DeliveryReport
-from summarizer.jobs.site_build import find_days
 
 Channel = EmailChannel | AppriseChannel
 
@@ -154,6 +154,9 @@ def _deliver_day(run: Delivery, channel: Channel, day: str, targets: dict[str, s
     entries = day_entries(run.settings, day)
     if not any(e.summary is not None for e in entries):
         return DeliveryReport(channel=channel.name, day=day, status="nothing to send")
+    if not targets:
+        where = f" (is ${channel.urls_env} set?)" if isinstance(channel, AppriseChannel) and channel.urls_env else ""
+        raise DeliveryError(f"{channel.name}: no URL{where}", channel=channel.name)
     pending = {t: v for t, v in targets.items() if run.resend or not run.ledger.is_sent(day, channel.name, t)}
     if not pending:
         return DeliveryReport(channel=channel.name, day=day, status="already sent")

@@ -6,6 +6,7 @@ any moment leaves the old files or the new ones, never half of one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,15 @@ from summarizer.core.html import html_chunks
 from summarizer.core.models import Entry, listed_only
 from summarizer.core.render import digest_chunks, group_by_section, listed_entries, order_categories
 from summarizer.edges.store import atomic_write_text, read_records, record_line
+
+DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl$")
+
+
+def find_days(output_dir: Path) -> dict[str, Path]:
+    """Every day's records file in OUTPUT_DIR (D.jsonl; translations D.<lang>.jsonl are not days)."""
+    if not output_dir.is_dir():
+        return {}
+    return {m.group(1): p for p in output_dir.iterdir() if (m := DAY_FILE.match(p.name))}
 
 
 def digest_paths(output_dir: Path, day: date) -> dict[str, Path]:

@@ -15,7 +15,7 @@ from summarizer.core.ranking import paper_text
 from summarizer.core.settings import Settings
 from summarizer.edges.embeddings import EmbeddingCache, embed_cached, make_embedder
 from summarizer.edges.store import read_records
-from summarizer.jobs.site_build import find_days
+from summarizer.jobs.digest_files import find_days
 
 
 @dataclass

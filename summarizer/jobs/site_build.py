@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,9 +27,9 @@ from summarizer.core.site.pages import day_script, day_stats, index_html, manife
 from summarizer.edges.embeddings import EmbeddingCache, embedding_model_id
 from summarizer.edges.resources import site_assets
 from summarizer.edges.store import atomic_write_chunks, atomic_write_text, parse_records
+from summarizer.jobs.digest_files import find_days
 from summarizer.jobs.site_similar import VectorIndex
 
-DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl$")
 STATE = ".site-state.json"
 BUILDER_VERSION = "4"  # bump when the data files' format changes: the next build is then a full one
 
@@ -54,13 +53,6 @@ def site_dir(settings: Settings, out: Path | None = None) -> Path:
     if settings.site.out:
         return Path(settings.site.out).expanduser()
     return Path(settings.paths.output_dir).expanduser() / "site"
-
-
-def find_days(output_dir: Path) -> dict[str, Path]:
-    """Every day's records file in OUTPUT_DIR (D.jsonl; translations D.<lang>.jsonl are not days)."""
-    if not output_dir.is_dir():
-        return {}
-    return {m.group(1): p for p in output_dir.iterdir() if (m := DAY_FILE.match(p.name))}
 
 
 def _read_state(path: Path, version: str) -> dict[str, Any]:
