@@ -148,3 +148,24 @@ def test_under_umask_022_every_output_file_is_0644(tmp_path: Path, server: FakeS
     assert len(files) > 10  # the digest, its records, page and report, and the site
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o644"}, [
         (str(p), oct(p.stat().st_mode & 0o777)) for p in files if p.stat().st_mode & 0o777 != 0o644]
+
+
+def test_report_github_warns_on_papers_left_out_and_fails_above_the_share(tmp_path: Path) -> None:
+    from summarizer.jobs.report import Failure, Report
+
+    out = tmp_path / "out"
+    out.mkdir()
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[llm]\nmodel = "m"\n[paths]\noutput_dir = "{out}"\ncache_dir = "{tmp_path / "c"}"\n'
+                   "[report]\nmax_failed_share = 0.25\n")
+    summary = tmp_path / "summary.md"
+    for failed, code, command in ((1, 0, "::warning title=summarizer 2025-12-24::1 papers left out (10%)"),
+                                  (4, 1, "::error title=summarizer 2025-12-24::4 papers left out (40%")):
+        report = Report(date="2025-12-24", model="m", fetched=10, summarized=10 - failed,
+                        failed=[Failure(id=f"2512.0000{n}", title="t", reason="HTTP 500") for n in range(failed)])
+        (out / "2025-12-24.report.json").write_text(report.model_dump_json())
+        done = subprocess.run([sys.executable, "-m", "summarizer", "report", "--config", str(cfg), "--github"],
+                              capture_output=True, text=True, cwd=ROOT, timeout=60,
+                              env=process_env(GITHUB_STEP_SUMMARY=str(summary)))
+        assert done.returncode == code and done.stdout.startswith(command), done.stdout + done.stderr
+    assert summary.read_text().count("### arXiv digest 2025-12-24") == 2

@@ -10,7 +10,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from summarizer.core.digest_parser import parse_digest
 from tests.conftest import ROOT, SAMPLE, process_env
 from tests.fakes import FakeServer, write_nightly_config
+from tests.receivers import email_channel, free_port
 
 KEY = "sk-deliver-0123456789"
 PASSWORD = "smtp-PASSWORD-4242-secret"
@@ -48,12 +48,6 @@ def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth
     return AuthResult(success=ok)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_smtp(inbox: Inbox, port: int) -> Controller:
     controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
                             auth_require_tls=False)
@@ -69,23 +63,13 @@ def server() -> Iterator[FakeServer]:
 
 def config(tmp: Path, server: FakeServer, smtp_port: int, extra: str = "") -> Path:
     cfg = write_nightly_config(tmp, server, KEY)
-    cfg.write_text(cfg.read_text() + f"""
+    cfg.write_text(cfg.read_text() + """
 [site]
 base_url = "https://reader.example.org/digest"
 [delivery]
 retries = 1
 backoff_seconds = 0.01
-[[deliver]]
-type = "email"
-name = "mail"
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-username = "digest@example.org"
-password_env = "DIGEST_SMTP_PASSWORD"
-from = "digest@example.org"
-to = ["reader@example.org"]
-{extra}""")
+""" + email_channel(smtp_port, ["reader@example.org"], login=True) + extra)
     return cfg
 
 

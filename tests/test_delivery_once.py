@@ -1,36 +1,24 @@
 """Exactly once, in fact: each defect of issue 21's list against a real SMTP server (aiosmtpd) and a real
-Apprise json:// receiver on loopback, through the real `summarizer deliver` where a process matters.
-
-SMTP answers are the real ones: RFC 5321 reply codes with RFC 3463's enhanced codes, in the texts Gmail
-sends (Google Workspace Admin Help, "SMTP errors and reference": `421 4.7.0 Try again later, closing
-connection.`, `550 5.1.1 The email account that you tried to reach does not exist.`).
+Apprise json:// receiver on loopback (tests/receivers.py, with real servers' answers), through the real
+`summarizer deliver` where a process matters.
 """
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
-import json
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 
 from summarizer.core.digest_parser import parse_digest
 from summarizer.core.message import piece_limits, split_message
 from summarizer.edges.store import write_records
 from tests.conftest import ROOT, SAMPLE, process_env
-from tests.test_deliver import free_port
+from tests.receivers import Inbox, JsonEndpoint, Receiver, Smtp, email_channel
 
 PASSWORD = "smtp-PASSWORD-4242-secret"
 TOKEN = "hook-TOKEN-0f3c9a7e"
@@ -38,79 +26,22 @@ READERS = ["ada@example.org", "bob@example.org"]
 DAYS = ["2025-12-22", "2025-12-23", "2025-12-24"]
 
 
-class Inbox:
-    """An aiosmtpd handler: each recipient's messages as they arrived, with switches for real failures."""
-
-    def __init__(self) -> None:
-        self.got: dict[str, list[email.message.EmailMessage]] = {}
-        self.refuse: set[str] = set()
-        self.quit_421 = False
-        self.stall_data = 0.0
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
-                          options: Any) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 The email account that you tried to reach does not exist."
-        envelope.rcpt_tos.append(address)
-        return "250 2.1.5 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        if self.stall_data:
-            await asyncio.sleep(self.stall_data)
-        mail = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        for address in envelope.rcpt_tos:
-            self.got.setdefault(address, []).append(mail)  # type: ignore[arg-type]
-        return "250 2.0.0 OK"
-
-    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        return "421 4.7.0 Try again later, closing connection." if self.quit_421 else "221 2.0.0 Bye"
-
-    def count(self, address: str, day: str) -> int:
-        return sum(day in str(m["Subject"]) for m in self.got.get(address, []))
-
-
-class Receiver(BaseHTTPRequestHandler):
-    """Apprise's json:// posts, by path; a path in `failing` answers 500."""
-
-    bodies: list[dict[str, Any]] = []
-    failing: set[str] = set()
-
-    def do_POST(self) -> None:  # noqa: N802
-        length = int(self.headers.get("content-length", 0))
-        data = json.loads(self.rfile.read(length))
-        failed = self.path in type(self).failing
-        if not failed:
-            type(self).bodies.append({"path": self.path, "json": data})
-        self.send_response(500 if failed else 200)
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    box, port = Inbox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port, auth_require_tls=False,
-                            authenticator=lambda *args: AuthResult(success=True))
-    controller.start()
+    smtp = Smtp(Inbox()).up()
     try:
-        yield box, port
+        yield smtp.inbox, smtp.port
     finally:
-        controller.stop()
+        smtp.down()
 
 
 @pytest.fixture
 def receiver() -> Iterator[int]:
-    Receiver.bodies, Receiver.failing = [], set()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    endpoint = JsonEndpoint()
     try:
-        yield int(httpd.server_address[1])
+        yield endpoint.port
     finally:
-        httpd.shutdown()
-        httpd.server_close()
+        endpoint.close()
 
 
 def setup(tmp: Path, smtp_port: int | None = None, json_port: int | None = None, days: list[str] = DAYS,
@@ -133,17 +64,7 @@ retries = {retries}
 backoff_seconds = 0.01
 """
     if smtp_port:
-        text += f"""
-[[deliver]]
-type = "email"
-name = "mail"
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-from = "digest@example.org"
-to = {json.dumps(READERS)}
-timeout_seconds = 20
-"""
+        text += email_channel(smtp_port, READERS)
     if json_port:
         text += f"""
 [[deliver]]
@@ -162,7 +83,7 @@ def deliver(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def posts(path: str, day: str) -> int:
-    return sum(b["path"] == path and day in b["json"]["title"] for b in Receiver.bodies)
+    return Receiver.count(path, day)
 
 
 def test_two_deliveries_at_once_send_each_reader_the_day_once(tmp_path: Path, inbox: tuple[Inbox, int]) -> None:
@@ -199,8 +120,7 @@ def test_a_refused_recipient_stays_owed_and_alone_gets_it_later(tmp_path: Path, 
     again = deliver(cfg)
     assert again.returncode == 0, again.stderr
     assert [box.count(r, DAYS[-1]) for r in READERS] == [1, 1]
-    ids = {m["Message-ID"] for r in READERS for m in box.got[r]}
-    assert len(ids) == 1  # the day's message keeps its Message-ID when sent again
+    assert len(box.message_ids()) == 1  # the day's message keeps its Message-ID when sent again
 
 
 def test_apprise_is_retried_per_url_never_resending_to_the_one_that_took_it(tmp_path: Path, receiver: int) -> None:
@@ -294,7 +214,7 @@ def test_a_delivery_killed_between_two_steps_sends_each_reader_once(tmp_path: Pa
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert deliver(cfg).returncode == 0
     assert [box.count(r, DAYS[-1]) for r in READERS] == [copies, copies]
-    assert len({m["Message-ID"] for r in READERS for m in box.got[r]}) == 1
+    assert len(box.message_ids()) == 1
 
 
 def test_pieces_fit_the_limit_with_the_title_a_service_merges_into_the_body() -> None:
@@ -319,3 +239,25 @@ def test_an_apprise_channel_without_urls_fails_naming_the_variable(tmp_path: Pat
     cfg.write_text(cfg.read_text() + '[[deliver]]\ntype = "apprise"\nname = "chat"\nurls_env = "NOT_SET_HERE"\n')
     [report] = deliver_days(load_settings(str(cfg), env={}), env={})
     assert (report.status, report.error) == ("failed", "chat: no URL (is $NOT_SET_HERE set?)")
+
+
+def test_a_full_disk_at_the_mark_is_that_channels_error_and_the_others_still_go(
+        tmp_path: Path, inbox: tuple[Inbox, int], receiver: int) -> None:
+    import errno
+
+    from summarizer.edges.ledger import Ledger, State
+    from summarizer.face.config import load_settings
+    from summarizer.jobs.deliver import deliver_days
+
+    class FullDisk(Ledger):
+        def set_many(self, day: str, channel: str, targets: Iterable[str], state: State) -> None:
+            if state == "sent":  # the mail went out; writing that it did fails
+                raise OSError(errno.ENOSPC, "No space left on device")
+            super().set_many(day, channel, targets, state)
+
+    box, port = inbox
+    cfg = setup(tmp_path, port, receiver, days=DAYS[-1:])
+    reports = deliver_days(load_settings(str(cfg), env={}), env={}, ledger_type=FullDisk)
+    assert [(r.channel, r.status) for r in reports] == [("mail", "failed"), ("chat", "sent")]
+    assert "No space left on device" in (reports[0].error or "")
+    assert (posts("/one", DAYS[-1]), posts("/two", DAYS[-1])) == (1, 1)

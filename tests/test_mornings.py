@@ -11,101 +11,28 @@ wheel); test_scaffold.py installs from each of the three sources in a clean venv
 
 from __future__ import annotations
 
-import email
-import email.policy
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from summarizer.demo.replay import ArxivArchive
 from summarizer.edges.resources import listing_calendar
 from tests.conftest import ROOT, process_env
 from tests.fakes import FakeServer, FakeState, RecordedAnswers, spread_archive
 from tests.gha import Runner
-from tests.test_deliver import free_port
+from tests.receivers import Inbox, JsonEndpoint, Receiver, Smtp, email_channel
 
 KEY = "sk-mornings-0123456789abcdef"
 PASSWORD = "smtp-MORNINGS-pass-4242"
 TOKEN = "hook-MORNINGS-token-77aa"
 READERS = ["ada@example.org", "bob@example.org"]
 FIRST = date(2025, 12, 8)
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.got: list[tuple[str, str, str]] = []  # (recipient, subject, Message-ID)
-        self.quit_421 = False
-        self.refuse: set[str] = set()
-        self.stall_rcpt = 0.0
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
-                          options: Any) -> str:
-        if self.stall_rcpt:
-            import asyncio
-
-            await asyncio.sleep(self.stall_rcpt)
-        if address in self.refuse:  # Gmail's text (Google Workspace Admin Help, "SMTP errors and reference")
-            return "550 5.1.1 The email account that you tried to reach does not exist."
-        envelope.rcpt_tos.append(address)
-        return "250 2.1.5 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        mail = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        for address in envelope.rcpt_tos:
-            self.got.append((address, str(mail["Subject"]), str(mail["Message-ID"])))
-        return "250 2.0.0 OK"
-
-    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        return "421 4.7.0 Try again later, closing connection." if self.quit_421 else "221 2.0.0 Bye"
-
-
-class Receiver(BaseHTTPRequestHandler):
-    posts: list[tuple[str, str]] = []  # (path, title)
-    failing: set[str] = set()
-
-    def do_POST(self) -> None:  # noqa: N802
-        data = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
-        failed = self.path in type(self).failing
-        if not failed:
-            type(self).posts.append((self.path, data["title"]))
-        self.send_response(500 if failed else 200)
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> AuthResult:
-    return AuthResult(success=isinstance(auth, LoginPassword) and auth.password == PASSWORD.encode())
-
-
-class Smtp:
-    def __init__(self, inbox: Inbox, port: int) -> None:
-        self.inbox, self.port, self.controller = inbox, port, None
-
-    def up(self) -> None:
-        if self.controller is None:
-            self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, auth_require_tls=False,
-                                         authenticator=authenticator)
-            self.controller.start()
-
-    def down(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 def weekdays(first: date, count: int) -> list[date]:
@@ -126,23 +53,8 @@ def scaffold(tmp: Path, wheel: Path, server: FakeServer, smtp_port: int, json_po
     text = config.read_text().replace("[arxiv]\n", f'[arxiv]\napi_url = "{server.url}/api/query"\nuse_rss = false\n'
                                       "delay_seconds = 0\nretry_backoff_seconds = 0.01\n")
     text = text.replace("[llm]\n", "[llm]\nretry_backoff_seconds = 0.01\nmax_retries = 1\n")
-    text += f"""
-[delivery]
-retries = 1
-backoff_seconds = 0.01
-
-[[deliver]]
-type = "email"
-name = "mail"
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-username = "digest@example.org"
-password_env = "DIGEST_SMTP_PASSWORD"
-from = "digest@example.org"
-to = {json.dumps(READERS)}
-timeout_seconds = 20
-
+    text += "\n[delivery]\nretries = 1\nbackoff_seconds = 0.01\n" + email_channel(smtp_port, READERS, login=True)
+    text += """
 [[deliver]]
 type = "apprise"
 name = "chat"
@@ -156,12 +68,9 @@ def test_thirty_mornings_every_reader_gets_every_day_exactly_once(tmp_path: Path
     archive = spread_archive(datetime(2025, 12, 1, tzinfo=UTC), datetime(2026, 1, 24, tzinfo=UTC), timedelta(hours=9))
     state = FakeState(archive=archive, answers=RecordedAnswers.from_file(ROOT / "fixtures" / "llm" / "answers.jsonl"))
     state.synthesize, state.retry_after, state.api_key = True, "0", KEY
-    inbox, smtp_port = Inbox(), free_port()
-    smtp = Smtp(inbox, smtp_port)
-    Receiver.posts, Receiver.failing = [], set()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    json_port = int(httpd.server_address[1])
+    inbox = Inbox()
+    smtp, endpoint = Smtp(inbox, PASSWORD), JsonEndpoint()
+    smtp_port, json_port = smtp.port, endpoint.port
     urls = f"json://bot:{TOKEN}@127.0.0.1:{json_port}/one json://127.0.0.1:{json_port}/two"
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
@@ -184,8 +93,7 @@ def test_thirty_mornings_every_reader_gets_every_day_exactly_once(tmp_path: Path
             paid = mornings(runner, repo, server, inbox, smtp, json_port)
         finally:
             smtp.down()
-            httpd.shutdown()
-            httpd.server_close()
+            endpoint.close()
     check_the_end(tmp_path, runner, remote, inbox, paid)
 
 
@@ -264,15 +172,22 @@ def check_the_end(tmp: Path, runner: Runner, remote: Path, inbox: Inbox, paid: C
     site_days = {p.stem for p in (runner.published / "data" / "days").glob("*.js")}
     assert set(days) <= site_days, set(days) - site_days
     for reader in READERS:
-        got = Counter(subject.split()[2] for address, subject, _ in inbox.got if address == reader)
+        got = Counter(inbox.days(reader))
         assert got == dict.fromkeys(days, 1), (reader, got)
     for path in ("/one", "/two"):
-        got = Counter(title.split()[2] for p, title in Receiver.posts if p == path)
+        got = Counter(Receiver.days(path))
         assert got == dict.fromkeys(days, 1), (path, got)
-    added = Counter(title.split()[2] for p, title in Receiver.posts if p == "/three")
+    added = Counter(Receiver.days("/three"))
     day20 = weekdays(FIRST, 30)[19].isoformat()
     assert added == dict.fromkeys([d for d in days if d >= day20], 1), added
     assert max(paid.values()) == 1 and len(paid) >= 60, paid.most_common(3)
+    authors = subprocess.run(["git", "--git-dir", str(remote), "log", "data", "--format=%an <%ae>|%s"],
+                             capture_output=True, text=True, check=True).stdout.splitlines()
+    assert authors and all(a.startswith("github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
+                                        "|records of 20") for a in authors), authors[:3]
+    enabled = (tmp / "gh.log").read_text().splitlines()  # the keepalive job, at every scheduled run
+    assert len(enabled) >= 30 and set(enabled) == {"api --method PUT repos/reader/digest/actions/workflows/"
+                                                   "nightly.yml/enable"}
     assert runner.cache.refused == []  # every attempt saved under its own key
     secrets = [KEY, PASSWORD, TOKEN, "ghs_TEST-token-0123456789"]
     for path in tmp.rglob("*"):
