@@ -122,8 +122,6 @@ class ChatClient:
     def __init__(self, settings: LLMSettings, http_client: httpx.AsyncClient | None = None, *,
                  sleep: Sleep = asyncio.sleep, usage: RunUsage | None = None, pacer: Pacer | None = None,
                  ssl_context: Any = None, budget: Budget | None = None) -> None:
-        from openai import AsyncOpenAI, DefaultAsyncHttpxClient
-
         self.settings = settings
         self.price: Price | None = price_for(settings.model, settings.prices)
         self.usage = usage or RunUsage(cost_usd=0.0 if self.price else None)
@@ -133,18 +131,30 @@ class ChatClient:
         self._secret = resolve_api_key(settings)
         self.base_url = settings.base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
         self.token_param = "max_tokens"  # becomes max_completion_tokens if the provider asks for it
-        # openai>=3 takes its own httpx2 clients and legacy httpx ones alike, hence Any.
-        client: Any = http_client
-        if client is None and ssl_context is not None:
-            # One TLS context for both services: building one costs ~20-40 ms at every start.
-            client = DefaultAsyncHttpxClient(verify=ssl_context)
-        self.sdk = AsyncOpenAI(api_key=self._secret, base_url=self.base_url, max_retries=0,
-                               timeout=settings.timeout_seconds, http_client=client,
-                               default_headers=settings.extra_headers or None)
+        self._http_client, self._ssl_context = http_client, ssl_context
+        self._sdk: Any = None
+
+    @property
+    def sdk(self) -> Any:
+        """The SDK's client, made at the first request: importing openai costs a third of a second, which a run
+        whose every paper is cached (a re-run, a catch-up) need not pay."""
+        if self._sdk is None:
+            from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+
+            # openai>=3 takes its own httpx2 clients and legacy httpx ones alike, hence Any.
+            client: Any = self._http_client
+            if client is None and self._ssl_context is not None:
+                # One TLS context for both services: building one costs ~20-40 ms at every start.
+                client = DefaultAsyncHttpxClient(verify=self._ssl_context)
+            self._sdk = AsyncOpenAI(api_key=self._secret, base_url=self.base_url, max_retries=0,
+                                    timeout=self.settings.timeout_seconds, http_client=client,
+                                    default_headers=self.settings.extra_headers or None)
+        return self._sdk
 
     async def close(self) -> None:
-        """Close the SDK and the HTTP client it uses."""
-        await self.sdk.close()
+        """Close the SDK and the HTTP client it uses (when a request made them)."""
+        if self._sdk is not None:
+            await self._sdk.close()
 
     def scrub(self, text: str) -> str:
         return text.replace(self._secret, "***") if self._secret else text
