@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
     ini.add_argument("directory", metavar="DIR", nargs="?", default=".", help="where to write (default: here)")
     ini.add_argument("--systemd", action="store_true", help="a systemd user service and timer instead")
     ini.add_argument("--upgrade", action="store_true", help="rewrite the workflow, requirements.lock and vendor/ "
-                     "for the running version (config.toml and README.md are kept)")
+                     "(with --systemd: the service and the timer) for the running version; config.toml and "
+                     "README.md are kept")
     ini.add_argument("--wheel", metavar="FILE", help="the wheel of this version to vendor, instead of building one "
                      "(an editable or local install)")
     ini.set_defaults(func=cmd_init)

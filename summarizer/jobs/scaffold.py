@@ -32,7 +32,8 @@ LOCK = "requirements.lock"
 ACTIONS = {WORKFLOW: "nightly.yml", "config.toml": "config.toml", "README.md": "README.md", LOCK: "requirements.lock"}
 SYSTEMD = {"summarizer-nightly.service": "summarizer-nightly.service",
            "summarizer-nightly.timer": "summarizer-nightly.timer", "config.toml": "config.toml"}
-TOOL_OWNED = (WORKFLOW, LOCK)  # rewritten by --upgrade; the config and the README are the user's
+# rewritten by --upgrade; the config and the README are the user's
+TOOL_OWNED = (WORKFLOW, LOCK, "summarizer-nightly.service", "summarizer-nightly.timer")
 
 
 @dataclass(frozen=True)
