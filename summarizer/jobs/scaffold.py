@@ -128,11 +128,9 @@ def systemd_files(folder: Path, python: str = sys.executable) -> dict[str, str]:
     return {target: template(name, values) for target, name in SYSTEMD.items()}
 
 
-def actions_files(folder: Path, source: InstallSource, config_text: str | None = None) -> dict[str, str]:
-    """The deployment's files, by path: the workflow aimed at the config's folders (the kept config's, when
-    there is one) and installing `source`."""
-    config = config_text if config_text is not None else template("config.toml", {})
-    where = deploy_paths(config)
+def actions_files(source: InstallSource, config: str, where: DeployPaths) -> dict[str, str]:
+    """The deployment's files, by path: `config` (the kept one, or the template) and the workflow aimed at its
+    folders `where`, installing `source`."""
     values = {"{pip_spec}": source.spec, "{version}": __version__, "{cache_dir}": where.cache_dir,
               "{output_dir}": where.output_dir, "{site_dir}": where.site_dir}
     return {target: config if target == "config.toml" else template(name, values) for target, name in ACTIONS.items()}
@@ -177,8 +175,8 @@ def write_scaffold(folder: Path, systemd: bool = False, *, upgrade: bool = False
         if wheel is not None:
             check_wheel(wheel)
         kept = folder / "config.toml"
-        config_text = kept.read_text(encoding="utf-8") if kept.is_file() else None
-        deploy_paths(config_text or template("config.toml", {}))  # refuse a kept config before writing anything
+        config = kept.read_text(encoding="utf-8") if kept.is_file() else template("config.toml", {})
+        where = deploy_paths(config)  # a kept config is refused before anything is written
         source = install_source(direct_url if direct_url is not None else installed_origin())
         workflow_exists = (folder / WORKFLOW).exists()
         if not workflow_exists or upgrade:
@@ -186,7 +184,7 @@ def write_scaffold(folder: Path, systemd: bool = False, *, upgrade: bool = False
             if source.wheel is not None:
                 result.written.append(f"vendor/{source.wheel.name}")
         result.source = source
-        files = actions_files(folder, source, config_text)
+        files = actions_files(source, config, where)
     for name, text in files.items():
         path = folder / name
         if path.exists() and not (upgrade and name in TOOL_OWNED):
