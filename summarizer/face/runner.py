@@ -98,7 +98,7 @@ def load_config(args: argparse.Namespace, need_key: bool = True) -> Settings:
         from summarizer.edges.deliver import secrets_of
 
         SECRETS.add(*secrets_of(settings.deliver, dict(os.environ)))
-    if need_key:  # the SDK's import costs a fifth of a second: only the commands that talk to the LLM pay it
+    if need_key:  # only the commands that talk to the LLM import the client's module
         from summarizer.edges.llm import resolve_api_key
 
         SECRETS.add(resolve_api_key(settings.llm))
