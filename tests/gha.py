@@ -17,6 +17,7 @@ and the Python on PATH. A `hooks` callback may act around a step (stop a server,
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
@@ -79,6 +80,15 @@ class Run:
     log: list[str] = field(default_factory=list)
 
 
+FAKETIME_LIB = next(iter(sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))), "libfaketime.so.1")
+
+def clear_stale_faketime(shm: Path = Path("/dev/shm")) -> None:
+    for path in shm.glob("*faketime_s[eh][m]_*"):
+        pid = path.name.rsplit("_", 1)[-1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            path.unlink(missing_ok=True)
+
+
 Hook = Callable[[str, str, str, "subprocess.Popen[str] | None"], None]  # (job, step, "before"|"during", process)
 
 
@@ -92,7 +102,7 @@ class Runner:
         self.cache = CacheStore(work / "cache")
         self.pages: Path | None = None
         self.published = work / "published"
-        self.clock = clock  # faketime's start, e.g. "2025-12-09 01:23:00"
+        self.clock = clock  # libfaketime's start, e.g. "2025-12-09 01:23:00"
         self.runs = 0
         self.summaries: list[str] = []
         self.annotations: list[str] = []
@@ -217,8 +227,12 @@ class Runner:
                 "GITHUB_REPOSITORY": "reader/digest", "HOME": str(self.work / "home")}
         script = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]]
         if self.clock:
-            script = ["faketime", self.clock, *script]
-            env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+            # libfaketime preloaded: a process and its children start at the clock. They share that start
+            # through a semaphore and a shared-memory segment named by the first process's pid, which a
+            # SIGKILLed step leaves behind; a later process given the same pid then cannot start (seen with the
+            # `faketime` wrapper: "sem_open failed"), so what no living process owns is removed first.
+            env |= {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": f"@{self.clock}", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+            clear_stale_faketime()
         began = time.monotonic()
         proc = subprocess.Popen(script, cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)
