@@ -94,8 +94,11 @@ def test_two_deliveries_at_once_send_each_reader_the_day_once(tmp_path: Path, in
     first = subprocess.Popen(args, env=process_env(), cwd=ROOT, stderr=subprocess.PIPE, text=True)
     time.sleep(0.5)
     second = subprocess.run(args, env=process_env(), cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert first.wait(timeout=60) == 0 and second.returncode == 0, second.stderr
-    assert "already sent" in second.stderr  # it waited for the lock, then found the day sent
+    _, first_err = first.communicate(timeout=60)
+    assert first.returncode == 0 and second.returncode == 0, first_err + second.stderr
+    # whichever took the lock first sent the day; the other waited for it, then found the day sent
+    said = sorted("already sent" in err for err in (first_err, second.stderr))
+    assert said == [False, True], first_err + second.stderr
     assert [box.count(r, DAYS[-1]) for r in READERS] == [1, 1]
 
 
