@@ -140,6 +140,11 @@ def send_email(channel: EmailChannel, mail: EmailMessage, recipients: Sequence[s
             server.close()
 
 
+def no_url(channel: AppriseChannel) -> DeliveryError:
+    where = f" (is ${channel.urls_env} set?)" if channel.urls_env else ""
+    return DeliveryError(f"{channel.name}: no URL{where}", channel=channel.name)
+
+
 def apprise_plugin(channel: AppriseChannel, url: str, number: int) -> Any:
     """The Apprise service of one URL; a URL Apprise does not know is the channel's error, never shown."""
     import apprise
@@ -195,17 +200,10 @@ def check_email(channel: EmailChannel, password: str | None) -> str:
 
 
 def check_apprise(channel: AppriseChannel, env: dict[str, str]) -> str:
-    import apprise
-
-    services = []
     urls = channel.all_urls(env)
     if not urls:
-        raise DeliveryError(f"{channel.name}: no URL (is ${channel.urls_env} set?)", channel=channel.name)
-    for number, url in enumerate(urls, start=1):
-        plugin = apprise.Apprise.instantiate(url)
-        if plugin is None:
-            raise DeliveryError(f"{channel.name}: URL {number} is not an Apprise URL", channel=channel.name)
-        services.append(str(plugin.service_name))
+        raise no_url(channel)
+    services = [str(apprise_plugin(channel, url, number).service_name) for number, url in enumerate(urls, start=1)]
     return "Apprise URLs parse: " + ", ".join(services)
 
 

@@ -44,7 +44,6 @@ def url_target(url: str) -> str:
 class Mark:
     state: State
     pieces: int = 0  # Apprise: pieces of the message the target already took
-    attempts: int = 0
 
 
 class Ledger:
@@ -63,8 +62,7 @@ class Ledger:
     def mark(self, day: str, channel: str, target: str) -> Mark | None:
         found = self._cache.get(self._key(day, channel, target))
         if isinstance(found, dict):
-            return Mark(state=found["state"], pieces=int(found.get("pieces", 0)),
-                        attempts=int(found.get("attempts", 0)))
+            return Mark(state=found["state"], pieces=int(found.get("pieces", 0)))
         return self._legacy(day, channel)
 
     def _legacy(self, day: str, channel: str) -> Mark | None:
@@ -79,9 +77,8 @@ class Ledger:
         found = self.mark(day, channel, target)
         return found is not None and found.state == "sent"
 
-    def set(self, day: str, channel: str, target: str, state: State, pieces: int = 0, attempts: int = 0) -> None:
-        self._cache.set(self._key(day, channel, target),
-                        {"state": state, "pieces": pieces, "attempts": attempts, "at": self._clock()})
+    def set(self, day: str, channel: str, target: str, state: State, pieces: int = 0) -> None:
+        self._cache.set(self._key(day, channel, target), {"state": state, "pieces": pieces, "at": self._clock()})
 
     def set_many(self, day: str, channel: str, targets: Iterable[str], state: State) -> None:
         """Several targets at once, in one transaction: one SMTP transaction's recipients are marked together."""
@@ -116,17 +113,6 @@ class Ledger:
         value = self.generation(day, channel) + 1
         self._cache.set(f"resend|{day}|{channel}", value)
         return value
-
-    def unsent(self) -> list[tuple[str, str, str]]:
-        """(day, channel, target) of every entry owed or left sending."""
-        found = []
-        for key in self._cache.iterkeys():
-            if isinstance(key, str) and key.startswith("state|"):
-                value = self._cache.get(key)
-                if isinstance(value, dict) and value.get("state") != "sent":
-                    _, day, channel, target = key.split("|", 3)
-                    found.append((day, channel, target))
-        return sorted(found)
 
     def close(self) -> None:
         self._cache.close()

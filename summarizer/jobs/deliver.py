@@ -30,6 +30,7 @@ from summarizer.edges.deliver import (
     apprise_pieces,
     apprise_plugin,
     email_message,
+    no_url,
     notify,
     send_email,
     with_retries,
@@ -154,15 +155,16 @@ def _deliver_day(run: Delivery, channel: Channel, day: str, targets: dict[str, s
     entries = day_entries(run.settings, day)
     if not any(e.summary is not None for e in entries):
         return DeliveryReport(channel=channel.name, day=day, status="nothing to send")
-    if not targets:
-        where = f" (is ${channel.urls_env} set?)" if isinstance(channel, AppriseChannel) and channel.urls_env else ""
-        raise DeliveryError(f"{channel.name}: no URL{where}", channel=channel.name)
+    if not targets and isinstance(channel, AppriseChannel):
+        raise no_url(channel)
     pending = {t: v for t, v in targets.items() if run.resend or not run.ledger.is_sent(day, channel.name, t)}
     if not pending:
         return DeliveryReport(channel=channel.name, day=day, status="already sent")
-    deliver = _deliver_email if isinstance(channel, EmailChannel) else _deliver_apprise
     tally = Tally()
-    deliver(run, channel, day, entries, pending, tally)  # type: ignore[arg-type]
+    if isinstance(channel, EmailChannel):
+        _deliver_email(run, channel, day, entries, pending, tally)
+    else:
+        _deliver_apprise(run, channel, day, entries, pending, tally)
     owed = sum(not run.ledger.is_sent(day, channel.name, t) for t in pending)
     if tally.errors or owed:
         status = "stopped" if run.stop.is_set() else "failed"
