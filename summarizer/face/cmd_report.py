@@ -18,7 +18,7 @@ from summarizer.face.runner import load_config
 
 def cmd_report(args: argparse.Namespace) -> int:
     from summarizer.core.errors import ConfigError
-    from summarizer.jobs.report import Report, failed_share, night_markdown
+    from summarizer.jobs.report import Report, failed_share, left_out, night_markdown
 
     settings = load_config(args, need_key=False)
     out = Path(settings.paths.output_dir).expanduser()
@@ -45,7 +45,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(text)
-    left = len(report.failed) + report.not_started
+    left = left_out(report)
     if share > limit:
         print(f"::error title=summarizer {report.date}::{left} papers left out ({share:.0%}, above "
               f"[report] max_failed_share {limit:.0%}); the next run completes them")

@@ -108,9 +108,14 @@ class Progress:
     usage: RunUsage = field(default_factory=RunUsage)
 
 
+def left_out(report: Report) -> int:
+    """The papers the night set out to summarize and did not: failed, or not started."""
+    return len(report.failed) + report.not_started
+
+
 def failed_share(report: Report) -> float:
-    """The share of the papers the night set out to summarize that it left out (failed or not started)."""
-    left = len(report.failed) + report.not_started
+    """The share of the papers the night set out to summarize that it left out."""
+    left = left_out(report)
     meant = report.summarized + report.from_cache + left
     return left / meant if meant else 0.0
 
