@@ -23,12 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizer.core.digest_parser import parse_digest  # noqa: E402
+from summarizer.core.digest.parser import parse_digest  # noqa: E402
 from summarizer.core.settings import LLMSettings, PathSettings, Settings, SiteSettings  # noqa: E402
 from summarizer.edges.resources import listing_calendar  # noqa: E402
-from summarizer.edges.store import record_line  # noqa: E402
-from summarizer.jobs.site_build import build_site  # noqa: E402
-from summarizer.jobs.stages.site import size_warnings  # noqa: E402
+from summarizer.edges.storage.store import record_line  # noqa: E402
+from summarizer.jobs.nightly.stages.site import size_warnings  # noqa: E402
+from summarizer.jobs.site.build import build_site  # noqa: E402
 
 
 def main() -> None:

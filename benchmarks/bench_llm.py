@@ -16,11 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizer.core.digest_parser import parse_digest  # noqa: E402
+from summarizer.core.digest.parser import parse_digest  # noqa: E402
 from summarizer.core.models import Paper  # noqa: E402
 from summarizer.core.settings import LLMSettings  # noqa: E402
-from summarizer.edges.engine import SummaryEngine  # noqa: E402
-from summarizer.edges.llm import ChatClient  # noqa: E402
+from summarizer.edges.llm.client import ChatClient  # noqa: E402
+from summarizer.edges.llm.engine import SummaryEngine  # noqa: E402
 from summarizer.edges.resources import load_prompts  # noqa: E402
 from tests.fakes import FakeServer  # noqa: E402
 

@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings  # noqa: E402
 from summarizer.demo.replay import ATOM_CONTENT_TYPE, ArxivArchive, chat_completion, title_of  # noqa: E402
-from summarizer.jobs.day_run import NightlyParams  # noqa: E402
-from summarizer.jobs.nightly import run_nightly  # noqa: E402
+from summarizer.jobs.nightly.day_run import NightlyParams  # noqa: E402
+from summarizer.jobs.nightly.job import run_nightly  # noqa: E402
 from summarizer.jobs.services import Services  # noqa: E402
 
 DAY = date(2025, 12, 24)

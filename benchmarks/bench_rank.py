@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from summarizer.core.models import Paper, paper_from_record  # noqa: E402
 from summarizer.core.ranking import ProfileItem, nearest, paper_text, rank, recency_weights  # noqa: E402
 from summarizer.core.settings import EmbeddingSettings, LLMSettings, PathSettings, Settings  # noqa: E402
-from summarizer.jobs.rank import relevance_of  # noqa: E402
+from summarizer.jobs.rank.day import relevance_of  # noqa: E402
 
 HISTORY = ROOT.parent / "shared" / "fixtures" / "dae-history"
 TOPICS = ["cs.RO", "cs.IR", "cs.CR", "cs.HC", "eess.AS", "cs.GR", "cs.CY", "eess.IV"]
@@ -136,8 +136,8 @@ def cost(top: int = 30, n: int = 500) -> None:
     from summarizer.core.settings import ArxivSettings, ProfileSettings
     from summarizer.demo.replay import ATOM_CONTENT_TYPE, chat_completion, title_of
     from summarizer.face.config import with_prices
-    from summarizer.jobs.day_run import NightlyParams
-    from summarizer.jobs.nightly import run_nightly
+    from summarizer.jobs.nightly.day_run import NightlyParams
+    from summarizer.jobs.nightly.job import run_nightly
     from summarizer.jobs.services import Services
 
     archive, answers = synthetic_archive(n)

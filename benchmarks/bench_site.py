@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from summarizer.core.settings import LLMSettings, PathSettings, Settings, SiteSettings  # noqa: E402
-from summarizer.jobs.site_build import build_site  # noqa: E402
+from summarizer.jobs.site.build import build_site  # noqa: E402
 from tests import browser  # noqa: E402
 
 

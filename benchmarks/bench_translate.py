@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from summarizer.core.digest_parser import parse_digest  # noqa: E402
+from summarizer.core.digest.parser import parse_digest  # noqa: E402
 from summarizer.core.models import entry_to_record  # noqa: E402
 from summarizer.core.pricing import Price  # noqa: E402
 from summarizer.core.settings import LLMSettings, PathSettings, Settings, TranslateSettings  # noqa: E402
-from summarizer.jobs.translate_job import TranslateJob, run_translate  # noqa: E402
+from summarizer.jobs.translate.job import TranslateJob, run_translate  # noqa: E402
 from tests.fakes import FakeServer  # noqa: E402
 
 PRICE = Price(input=0.15, output=0.60)  # USD per million tokens, as for gpt-4o-mini

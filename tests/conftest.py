@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.core.digest_parser import parse_digest
+from summarizer.core.digest.parser import parse_digest
 from summarizer.core.models import Entry
 from tests.network_guard import install
 

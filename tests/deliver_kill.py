@@ -13,9 +13,9 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from summarizer.edges.ledger import Ledger, State
+from summarizer.edges.delivery.ledger import Ledger, State
 from summarizer.face.config import load_settings
-from summarizer.jobs.deliver import deliver_days
+from summarizer.jobs.deploy.deliver import deliver_days
 
 
 def dying(at: int, when: str) -> Callable[[Path, Callable[[], float]], Ledger]:

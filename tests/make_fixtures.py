@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from summarizer.core.digest_parser import parse_digest
+from summarizer.core.digest.parser import parse_digest
 from summarizer.core.models import Paper
 from summarizer.demo.replay import ARXIV_NS, ATOM_NS, atom_feed
 from tests.fakes import error_feed

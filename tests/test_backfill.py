@@ -11,8 +11,8 @@ import httpx
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
 from summarizer.demo.replay import RecordedAnswers
 from summarizer.edges.resources import listing_calendar
-from summarizer.edges.store import read_records
-from summarizer.jobs.backfill import BackfillResult, run_backfill
+from summarizer.edges.storage.store import read_records
+from summarizer.jobs.history.backfill import BackfillResult, run_backfill
 from summarizer.jobs.services import Services
 from tests.fakes import FakeServer, FakeState, Sleeps, spread_archive
 

@@ -9,8 +9,8 @@ import pytest
 
 from summarizer.core.errors import OutputError
 from summarizer.core.settings import LLMSettings
-from summarizer.edges.batch import BatchAPI, JobState, Part, Round, cancel_job, list_states, load_state, save_state
-from summarizer.edges.llm import ChatClient
+from summarizer.edges.batch.api import BatchAPI, JobState, Part, Round, cancel_job, list_states, load_state, save_state
+from summarizer.edges.llm.client import ChatClient
 from tests.fakes import FakeServer
 
 

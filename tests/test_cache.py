@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from summarizer.core.models import Entry
-from summarizer.edges.cache import History, SummaryCache, legacy_summary_key, summary_key
+from summarizer.edges.storage.cache import History, SummaryCache, legacy_summary_key, summary_key
 
 
 def test_summaries_are_never_evicted(tmp_path: Path, sample_entries: list[Entry]) -> None:
@@ -56,7 +56,7 @@ def test_the_summary_key_is_the_content_not_the_version(sample_entries: list[Ent
 def test_a_summary_cached_under_the_old_key_is_found_and_moved(tmp_path: Path, sample_entries: list[Entry]) -> None:
     from summarizer.core.settings import LLMSettings, Settings
     from summarizer.jobs.services import Services
-    from summarizer.jobs.summarizer import Summarizer
+    from summarizer.jobs.summaries.summarizer import Summarizer
 
     settings = Settings(llm=LLMSettings(model="m", api_key="k"))
     cache = SummaryCache(tmp_path)

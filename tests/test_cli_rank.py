@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.core.digest_parser import parse_digest
+from summarizer.core.digest.parser import parse_digest
+from summarizer.core.digest.render import render_digest
 from summarizer.core.models import listed_only
-from summarizer.core.render import render_digest
 from tests.conftest import ROOT, SAMPLE, process_env
 from tests.fakes import FakeServer, write_nightly_config
 
@@ -166,7 +166,7 @@ def test_a_rerun_with_top_k_or_a_new_profile_keeps_every_paid_summary(tmp_path: 
 
 
 def test_paper_waits_for_no_run_it_takes_the_run_lock(tmp_path: Path, server: FakeServer) -> None:
-    from summarizer.edges.run_lock import RunLock
+    from summarizer.edges.storage.run_lock import RunLock
 
     cfg = config(tmp_path, server)
     with RunLock(tmp_path / "cache", "nightly --date 2025-12-24"):

@@ -55,7 +55,7 @@ def test_a_config_error_never_quotes_a_url_or_a_channel_that_may_hold_a_token() 
 
 def test_percent_encoded_apprise_tokens_are_secrets_in_both_forms() -> None:
     from summarizer.core.settings import AppriseChannel
-    from summarizer.edges.deliver import secrets_of
+    from summarizer.edges.delivery.send import secrets_of
 
     channel = AppriseChannel(type="apprise", name="chat", urls=["json://bot:tok%2FSECRET-99@127.0.0.1:8/hook"])
     found = secrets_of([channel], {})

@@ -22,7 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from summarizer.core.digest_parser import parse_digest
+from summarizer.core.digest.parser import parse_digest
 from tests.conftest import ROOT, SAMPLE, process_env
 from tests.fakes import FakeServer, write_nightly_config
 from tests.receivers import email_channel, free_port

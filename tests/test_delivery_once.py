@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.core.digest_parser import parse_digest
-from summarizer.core.message import piece_limits, split_message
-from summarizer.edges.store import write_records
+from summarizer.core.digest.message import piece_limits, split_message
+from summarizer.core.digest.parser import parse_digest
+from summarizer.edges.storage.store import write_records
 from tests.conftest import ROOT, SAMPLE, process_env
 from tests.receivers import Inbox, JsonEndpoint, Receiver, Smtp, email_channel
 
@@ -236,7 +236,7 @@ def test_pieces_fit_the_limit_with_the_title_a_service_merges_into_the_body() ->
 
 def test_an_apprise_channel_without_urls_fails_naming_the_variable(tmp_path: Path) -> None:
     from summarizer.face.config import load_settings
-    from summarizer.jobs.deliver import deliver_days
+    from summarizer.jobs.deploy.deliver import deliver_days
 
     cfg = setup(tmp_path, days=DAYS[-1:])
     cfg.write_text(cfg.read_text() + '[[deliver]]\ntype = "apprise"\nname = "chat"\nurls_env = "NOT_SET_HERE"\n')
@@ -248,9 +248,9 @@ def test_a_full_disk_at_the_mark_is_that_channels_error_and_the_others_still_go(
         tmp_path: Path, inbox: tuple[Inbox, int], receiver: int) -> None:
     import errno
 
-    from summarizer.edges.ledger import Ledger, State
+    from summarizer.edges.delivery.ledger import Ledger, State
     from summarizer.face.config import load_settings
-    from summarizer.jobs.deliver import deliver_days
+    from summarizer.jobs.deploy.deliver import deliver_days
 
     class FullDisk(Ledger):
         def set_many(self, day: str, channel: str, targets: Iterable[str], state: State) -> None:

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from summarizer.core.digest_parser import decode_digest, parse_digest
+from summarizer.core.digest.parser import decode_digest, parse_digest
+from summarizer.core.digest.render import render_digest
 from summarizer.core.errors import DigestFormatError
-from summarizer.core.render import render_digest
 from tests.conftest import SAMPLE
 
 

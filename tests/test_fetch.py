@@ -14,7 +14,7 @@ from summarizer.core.arxiv_feeds import parse_rss
 from summarizer.core.errors import ArxivAPIError, FetchError, InvalidPaperIdError
 from summarizer.core.models import Paper, parse_arxiv_id
 from summarizer.core.settings import ArxivSettings
-from summarizer.edges.fetch import ArxivFetcher, feed_url
+from summarizer.edges.arxiv.fetch import ArxivFetcher, feed_url
 from tests.fakes import FIXTURES, FakeServer, Sleeps
 
 DAY = date(2025, 12, 24)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from summarizer.core.html import render_html
+from summarizer.core.digest.html import render_html
 from summarizer.core.models import Entry
 
 

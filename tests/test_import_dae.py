@@ -15,10 +15,10 @@ import pytest
 from summarizer.core.errors import RecordsError
 from summarizer.core.models import Entry, entry_to_record
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
-from summarizer.edges.store import read_records
-from summarizer.jobs.day_run import NightlyParams
-from summarizer.jobs.import_dae import import_dae
-from summarizer.jobs.nightly import run_nightly
+from summarizer.edges.storage.store import read_records
+from summarizer.jobs.history.import_dae import import_dae
+from summarizer.jobs.nightly.day_run import NightlyParams
+from summarizer.jobs.nightly.job import run_nightly
 from summarizer.jobs.services import Services
 from tests.conftest import FIXTURES, SAMPLE
 from tests.fakes import FakeServer, Sleeps

@@ -70,3 +70,18 @@ def test_no_import_cycles() -> None:
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+def test_folders_stay_small_enough_to_show_the_architecture() -> None:
+    # past about 15 modules a layer's folder is grouped by capability (jobs/translate/, edges/llm/)
+    crowded = {str(d.relative_to(ROOT)): n for d in PACKAGE.rglob("*") if d.is_dir()
+               and (n := len([p for p in d.glob("*.py") if p.name != "__init__.py"])) > 16}
+    assert crowded == {}
+
+
+def test_the_wheel_lists_every_package() -> None:
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {_module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    assert found - listed == set()

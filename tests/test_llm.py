@@ -17,11 +17,11 @@ from summarizer.core.pricing import Price
 from summarizer.core.prompts import ANSWER_ORDER, PromptSet
 from summarizer.core.settings import LLMSettings
 from summarizer.demo.replay import chat_completion
-from summarizer.edges.cache import SummaryCache, summary_key
-from summarizer.edges.engine import SummaryEngine
-from summarizer.edges.llm import ChatClient
+from summarizer.edges.llm.client import ChatClient
+from summarizer.edges.llm.engine import SummaryEngine
 from summarizer.edges.resources import load_prompts
 from summarizer.edges.retry import server_wait
+from summarizer.edges.storage.cache import SummaryCache, summary_key
 from tests.fakes import Canned, FakeServer, Sleeps
 
 KEY = "sk-test-0123456789-SECRET"

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from summarizer.core.errors import EmbeddingError
-from summarizer.edges.minilm import MiniLM, ModelSpec, ensure_files
+from summarizer.edges.ranking.minilm import MiniLM, ModelSpec, ensure_files
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "retrieval", "robot", "graph", "model", "the", "of", "a", "learning"]
 TINY = dict(hidden=16, heads=2, layers=2)
@@ -141,7 +141,7 @@ def test_a_wheel_whose_file_has_another_checksum_is_refused(tmp_path: Path) -> N
 
 
 def test_the_pinned_checksum_is_the_official_files() -> None:
-    from summarizer.edges.minilm import MINILM
+    from summarizer.edges.ranking.minilm import MINILM
 
     # all-MiniLM-L6-v2's model.safetensors on the Hugging Face hub (sentence-transformers/all-MiniLM-L6-v2)
     assert MINILM.files["model.safetensors"].startswith("53aa5117") and MINILM.files["model.safetensors"].endswith(

@@ -18,12 +18,12 @@ from summarizer.core.errors import OutputError, RunFailed
 from summarizer.core.models import Entry, Paper, Summary
 from summarizer.core.pricing import Price
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
-from summarizer.edges.engine import Answer
-from summarizer.jobs.day_run import NightlyParams
-from summarizer.jobs.nightly import run_nightly
+from summarizer.edges.llm.engine import Answer
+from summarizer.jobs.nightly.day_run import NightlyParams
+from summarizer.jobs.nightly.job import run_nightly
 from summarizer.jobs.report import Report
 from summarizer.jobs.services import Services
-from summarizer.jobs.summarizer import Summarizer
+from summarizer.jobs.summaries.summarizer import Summarizer
 from tests.fakes import FIXTURES, FakeServer, Sleeps
 
 DAY = date(2025, 12, 24)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from summarizer.edges.pacing import Pacer, count_tokens, encoding_for, estimate_tokens
+from summarizer.edges.llm.pacing import Pacer, count_tokens, encoding_for, estimate_tokens
 
 
 class FakeTime:

@@ -7,7 +7,7 @@ from contextlib import redirect_stderr
 
 import pytest
 
-from summarizer.edges.llm import RunUsage
+from summarizer.edges.llm.client import RunUsage
 from summarizer.face.progress import PlainProgress, RichProgress, Throttle, line, make_progress
 from summarizer.jobs.report import Progress
 
@@ -42,7 +42,7 @@ def test_the_batch_and_backfill_status_lines_show_their_first_state_at_once(
         boot: float, capsys: pytest.CaptureFixture[str]) -> None:
     from types import SimpleNamespace
 
-    from summarizer.face.batch_args import batch_status_printer
+    from summarizer.face.commands.batch_args import batch_status_printer
 
     now = [boot]
     show = batch_status_printer(SimpleNamespace(quiet=False), every=30, clock=lambda: now[0])

@@ -14,8 +14,8 @@ import pytest
 from summarizer.core.errors import AnswerRejected, EndpointError, ModelNotFound, QuotaExhausted
 from summarizer.core.models import Entry
 from summarizer.core.settings import LLMSettings
-from summarizer.edges.engine import SummaryEngine
-from summarizer.edges.llm import ChatClient
+from summarizer.edges.llm.client import ChatClient
+from summarizer.edges.llm.engine import SummaryEngine
 from summarizer.edges.resources import load_prompts
 from tests.fakes import Canned, FakeServer, Sleeps
 from tests.test_llm import summarize_all

@@ -28,8 +28,8 @@ from summarizer.core.ranking import (
     unit_rows,
 )
 from summarizer.core.settings import EmbeddingSettings, LLMSettings
-from summarizer.edges.embeddings import EmbeddingCache, OpenAIEmbedder, embed_cached
-from summarizer.edges.profile_sources import file_items, load_profile_file
+from summarizer.edges.ranking.embeddings import EmbeddingCache, OpenAIEmbedder, embed_cached
+from summarizer.edges.ranking.profile_sources import file_items, load_profile_file
 
 
 def paper(pid: str, title: str, abstract: str = "", authors: tuple[str, ...] = ()) -> Paper:
@@ -95,7 +95,7 @@ def test_nearest_finds_the_closest_other_rows() -> None:
 
 
 def test_profile_sources_bibtex_csl_json_and_records(tmp_path: Path, sample_entries: list[Entry]) -> None:
-    from summarizer.edges.store import write_records
+    from summarizer.edges.storage.store import write_records
 
     (tmp_path / "lib.bib").write_text("@article{a, title={Dense {Retrieval} for {QA}}, author={Smith, J.},\n"
                                       " abstract={We study dense retrieval.}, year={2024}, month={5}}\n"
@@ -143,8 +143,8 @@ def test_profile_arxiv_ids_are_fetched_once_then_read_from_the_cache(tmp_path: P
     import asyncio
 
     from summarizer.core.settings import ArxivSettings, ProfileSettings
-    from summarizer.edges.fetch import ArxivFetcher
-    from summarizer.edges.profile_sources import arxiv_items
+    from summarizer.edges.arxiv.fetch import ArxivFetcher
+    from summarizer.edges.ranking.profile_sources import arxiv_items
     from tests.fakes import FakeServer, Sleeps
 
     profile = ProfileSettings(papers=["arXiv:2512.20781", "https://arxiv.org/abs/2512.21257v1"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.core.digest_parser import parse_digest
+from summarizer.core.digest.parser import parse_digest
+from summarizer.core.digest.render import render_digest, section_order
 from summarizer.core.models import Entry
-from summarizer.core.render import render_digest, section_order
 from tests.strategies import CATEGORIES, entries
 
 

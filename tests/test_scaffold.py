@@ -176,7 +176,7 @@ def test_init_systemd_writes_units_that_systemd_accepts(tmp_path: Path) -> None:
 
 
 def test_the_hosting_limits_are_warned_about_at_80_percent(tmp_path: Path) -> None:
-    from summarizer.jobs.stages.site import size_warnings
+    from summarizer.jobs.nightly.stages.site import size_warnings
 
     site, records = tmp_path / "site", tmp_path / "out"
     site.mkdir()
@@ -196,7 +196,7 @@ def test_the_hosting_limits_are_warned_about_at_80_percent(tmp_path: Path) -> No
 
 def test_the_workflow_installs_the_version_that_wrote_it() -> None:
     from summarizer import __version__
-    from summarizer.jobs.scaffold import install_source
+    from summarizer.jobs.deploy.scaffold import install_source
 
     commit = "0123456789abcdef0123456789abcdef01234567"
     git = json.dumps({"url": "https://github.com/reader/summarizer", "vcs_info": {"vcs": "git", "commit_id": commit}})

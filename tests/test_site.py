@@ -16,8 +16,8 @@ from summarizer.core.models import Entry, entry_to_record
 from summarizer.core.settings import LLMSettings, PathSettings, Settings, SiteSettings
 from summarizer.demo import run_demo
 from summarizer.edges.resources import site_assets
-from summarizer.jobs.import_dae import import_dae
-from summarizer.jobs.site_build import build_site
+from summarizer.jobs.history.import_dae import import_dae
+from summarizer.jobs.site.build import build_site
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -151,7 +151,7 @@ def test_a_line_separator_in_an_abstract_leaves_the_day_readable_and_the_site_up
         tmp_path: Path, sample_entries: list[Entry]) -> None:
     # str.splitlines() split records at U+2028, which json.dumps(ensure_ascii=False) writes raw: the day became
     # unreadable and every later site build failed (issue 16, item 7).
-    from summarizer.edges.store import read_records, write_records
+    from summarizer.edges.storage.store import read_records, write_records
 
     out = tmp_path / "out"
     odd = sample_entries[0].model_copy(update={"paper": sample_entries[0].paper.model_copy(
@@ -163,7 +163,7 @@ def test_a_line_separator_in_an_abstract_leaves_the_day_readable_and_the_site_up
 
 
 def test_a_bad_day_is_left_out_and_every_other_day_is_built(tmp_path: Path, sample_entries: list[Entry]) -> None:
-    from summarizer.edges.store import write_records
+    from summarizer.edges.storage.store import write_records
 
     out = tmp_path / "out"
     write_records(out / "2025-12-23.jsonl", sample_entries[:2])
@@ -184,7 +184,7 @@ def test_a_bad_day_is_left_out_and_every_other_day_is_built(tmp_path: Path, samp
 def test_changing_the_language_or_categories_rebuilds_every_page(tmp_path: Path, sample_entries: list[Entry]) -> None:
     # After llm.language changed, file-list.txt named files that did not exist and <html lang> sat over text in
     # another language (issue 16, item 10).
-    from summarizer.edges.store import write_records
+    from summarizer.edges.storage.store import write_records
 
     write_records(tmp_path / "out" / "2025-12-24.jsonl", sample_entries[:4])
     settings = make_settings(tmp_path)

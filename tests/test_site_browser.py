@@ -18,8 +18,8 @@ import pytest
 
 from summarizer.core.settings import LLMSettings, PathSettings, Settings, SiteSettings
 from summarizer.demo import run_demo
-from summarizer.jobs.import_dae import import_dae
-from summarizer.jobs.site_build import build_site
+from summarizer.jobs.history.import_dae import import_dae
+from summarizer.jobs.site.build import build_site
 from tests import browser
 from tests.conftest import FIXTURES
 
@@ -209,7 +209,7 @@ def test_a_malformed_hash_and_oversized_math_cannot_break_the_page(driver: Any, 
                                                                     sample_entries: list) -> None:  # type: ignore[type-arg]
     # `#p-%E0` threw in decodeURIComponent, and KaTeX's unlimited maxSize let \rule{9999em} flood the layout
     # (issue 16, item 12).
-    from summarizer.edges.store import write_records
+    from summarizer.edges.storage.store import write_records
 
     entry = sample_entries[0]
     huge = entry.summary.model_copy(update={"tldr": r"规则 $\rule{9999em}{1em}$ 之后的文字"})
@@ -236,8 +236,8 @@ def ranked_site(tmp_path_factory: pytest.TempPathFactory, sample_entries: list) 
     import numpy as np
 
     from summarizer.core.ranking import paper_text
-    from summarizer.edges.embeddings import EmbeddingCache, embedding_model_id
-    from summarizer.edges.store import read_records, write_records
+    from summarizer.edges.ranking.embeddings import EmbeddingCache, embedding_model_id
+    from summarizer.edges.storage.store import read_records, write_records
 
     tmp = tmp_path_factory.mktemp("ranked")
     out = tmp / "out"
@@ -285,7 +285,7 @@ def test_for_you_order_reasons_likes_and_more_like_this(driver: Any, ranked_site
     while not (tmp_path / "likes.jsonl").exists():
         assert time.monotonic() < deadline, "the likes were not exported"
         time.sleep(0.05)
-    from summarizer.edges.profile_sources import read_papers_file
+    from summarizer.edges.ranking.profile_sources import read_papers_file
 
     items = read_papers_file(tmp_path / "likes.jsonl")
     assert len(items) == 1 and items[0].when is not None and liked_id in (tmp_path / "likes.jsonl").read_text()

@@ -13,8 +13,14 @@ from hypothesis import strategies as st
 
 from summarizer.core.errors import OutputError, RecordsError
 from summarizer.core.models import Entry, Paper, Summary, is_placeholder
-from summarizer.edges import store
-from summarizer.edges.store import atomic_write_text, ensure_writable, parse_records, read_records, write_records
+from summarizer.edges.storage import store
+from summarizer.edges.storage.store import (
+    atomic_write_text,
+    ensure_writable,
+    parse_records,
+    read_records,
+    write_records,
+)
 
 
 @pytest.fixture

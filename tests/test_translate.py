@@ -18,9 +18,9 @@ from summarizer.core.models import Entry, entry_to_record
 from summarizer.core.settings import LLMSettings, PathSettings, Settings, TranslateSettings
 from summarizer.core.translation_checks import validate_translation
 from summarizer.core.validate import AnswerInvalid
-from summarizer.edges.batch import JobState, Part, Round, save_state
-from summarizer.jobs.translate import parse_fields, split_text
-from summarizer.jobs.translate_job import TranslateJob, TranslateResult, run_translate
+from summarizer.edges.batch.api import JobState, Part, Round, save_state
+from summarizer.jobs.translate.fields import parse_fields, split_text
+from summarizer.jobs.translate.job import TranslateJob, TranslateResult, run_translate
 from tests.fakes import FakeServer, Sleeps, fake_translate
 
 KEY = "sk-translate-SECRET-77"

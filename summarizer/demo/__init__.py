@@ -19,9 +19,9 @@ import httpx
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
 from summarizer.demo.replay import ArxivArchive, RecordedAnswers, arxiv_transport, llm_transport
 from summarizer.edges.resources import RECORDINGS, data_file
-from summarizer.jobs.day_run import NightlyParams
 from summarizer.jobs.digest_files import digest_paths
-from summarizer.jobs.nightly import NightlyResult, run_nightly
+from summarizer.jobs.nightly.day_run import NightlyParams
+from summarizer.jobs.nightly.job import NightlyResult, run_nightly
 from summarizer.jobs.report import Progress
 from summarizer.jobs.services import Services
 

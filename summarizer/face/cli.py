@@ -1,6 +1,6 @@
 """The command line: a thin face over the jobs.
 
-Each command group lives in its own `cmd_*` module, which registers its parser and imports the
+Each command group lives in its own module of `face/commands/`, which registers its parser and imports the
 heavy modules only when its command runs, so `summarizer --help` starts fast. Turning a
 `SummarizerError` into a one-line message and an exit code (0 done, 1 could not run, 2 usage,
 3 some papers failed, 130 interrupted) happens here and only here.
@@ -14,18 +14,18 @@ from collections.abc import Sequence
 
 from summarizer import __version__
 from summarizer.core.errors import SummarizerError
-from summarizer.face import (
-    cmd_backfill,
-    cmd_batch,
-    cmd_deliver,
-    cmd_digest,
-    cmd_doctor,
-    cmd_init,
-    cmd_nightly,
-    cmd_rank,
-    cmd_report,
-    cmd_site,
-    cmd_translate,
+from summarizer.face.commands import (
+    backfill,
+    batch,
+    deliver,
+    digest,
+    doctor,
+    init,
+    nightly,
+    rank,
+    report,
+    site,
+    translate,
 )
 from summarizer.face.runner import SECRETS, setup_logging
 
@@ -53,8 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "see config.example.toml")
     config.add_argument("--output-dir", metavar="DIR", help="override [paths] output_dir")
     config.add_argument("--cache-dir", metavar="DIR", help="override [paths] cache_dir")
-    for module in (cmd_nightly, cmd_backfill, cmd_batch, cmd_rank, cmd_site, cmd_digest, cmd_translate, cmd_doctor,
-                   cmd_deliver, cmd_init, cmd_report):
+    for module in (nightly, backfill, batch, rank, site, digest, translate, doctor, deliver, init, report):
         module.register(sub, common, config)
     return parser
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from summarizer.core.settings import Settings
-    from summarizer.edges.deliver import Stopper
+    from summarizer.edges.delivery.send import Stopper
 
 T = TypeVar("T")
 
@@ -95,11 +95,11 @@ def load_config(args: argparse.Namespace, need_key: bool = True) -> Settings:
         settings = settings.model_copy(update={"paths": settings.paths.model_copy(update=overrides)})
     SECRETS.add(*settings.llm.extra_headers.values())
     if settings.deliver:
-        from summarizer.edges.deliver import secrets_of
+        from summarizer.edges.delivery.send import secrets_of
 
         SECRETS.add(*secrets_of(settings.deliver, dict(os.environ)))
     if need_key:  # only the commands that talk to the LLM import the client's module
-        from summarizer.edges.llm import resolve_api_key
+        from summarizer.edges.llm.client import resolve_api_key
 
         SECRETS.add(resolve_api_key(settings.llm))
     if settings.embedding.api_key_env:
@@ -125,7 +125,7 @@ def run_stoppable(job: Callable[[Stopper], T]) -> T:
     connections and ends waits, so the command ends within seconds with what was not done still owed."""
     import threading
 
-    from summarizer.edges.deliver import Stopper
+    from summarizer.edges.delivery.send import Stopper
 
     stopper = Stopper()
     result: list[T] = []

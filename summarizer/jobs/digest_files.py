@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
-from summarizer.core.html import html_chunks
+from summarizer.core.digest.html import html_chunks
+from summarizer.core.digest.render import digest_chunks, group_by_section, listed_entries, order_categories
 from summarizer.core.models import Entry, listed_only
-from summarizer.core.render import digest_chunks, group_by_section, listed_entries, order_categories
-from summarizer.edges.store import atomic_write_text, read_records, record_line
+from summarizer.edges.storage.store import atomic_write_text, read_records, record_line
 
 DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.jsonl$")
 

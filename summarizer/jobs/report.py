@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
-from summarizer.edges.llm import RunUsage
+from summarizer.edges.llm.client import RunUsage
 
 
 class Failure(BaseModel):

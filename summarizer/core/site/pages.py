@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
+from summarizer.core.digest.render import order_categories
 from summarizer.core.languages import Language
 from summarizer.core.models import Entry, safe_abs_url
-from summarizer.core.render import order_categories
 
 
 def _compact(data: Any) -> str:

@@ -1,0 +1,1 @@
+"""Sending digests out (send) and remembering what each reader has had (ledger)."""

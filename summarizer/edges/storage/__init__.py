@@ -1,0 +1,1 @@
+"""What lives on disk: the cache, atomic file writes and records files, the run lock."""

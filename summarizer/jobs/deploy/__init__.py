@@ -1,0 +1,1 @@
+"""Running unattended: the deployment scaffold (init), the readiness check (doctor), delivery to readers (deliver)."""

@@ -1,0 +1,1 @@
+"""Whole histories: backfilling ranges of days, and importing daily-arXiv-ai-enhanced's."""

@@ -1,0 +1,1 @@
+"""The for-you ranking as jobs: one day ranked (day), and the `rank` command (command)."""
