@@ -98,6 +98,34 @@ class Summary(BaseModel):
     conclusion: str
 
 
+class NumberMark(BaseModel):
+    """A number of a summary field, as written, and where it starts in that field."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    number: str
+    at: int
+
+
+class Evidence(NumberMark):
+    """A number the source states, with the sentence it stands in (what two numbers made, both sentences)."""
+
+    sentence: str
+
+
+class Checks(BaseModel):
+    """The faithfulness gate's finding: numbers not found in the text the model saw, and each found one's source."""
+
+    model_config = ConfigDict(frozen=True)
+
+    unsupported: list[NumberMark] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+SOURCES = ("abstract", "html", "tex")  # what a summary was written from, as a record's `source` names it
+
+
 class Entry(BaseModel):
     """A digest entry: a paper with its summary (and where the summary came from).
 
@@ -113,6 +141,8 @@ class Entry(BaseModel):
     language: str | None = None
     model: str | None = None
     day: str | None = None
+    source: str | None = None  # "abstract", "html" or "tex": what the summary was written from
+    checks: Checks | None = None
     # record keys of other tools (daily-arXiv-ai-enhanced's), written back as they came
     extra: dict[str, Any] = Field(default_factory=dict)
 
@@ -153,7 +183,7 @@ def digest_link(paper: Paper) -> str:
 
 
 RECORD_KEYS = frozenset({"id", "title", "authors", "categories", "summary", "abs", "pdf", "comment", "AI", "version",
-                         "published", "updated", "journal_ref", "doi", "language", "model", "date"})
+                         "published", "updated", "journal_ref", "doi", "language", "model", "date", "source", "checks"})
 
 
 def entry_to_record(entry: Entry) -> dict[str, Any]:
@@ -180,6 +210,10 @@ def entry_to_record(entry: Entry) -> dict[str, Any]:
     }
     if entry.day is not None:
         record["date"] = entry.day
+    if entry.source is not None:
+        record["source"] = entry.source
+    if entry.checks is not None:
+        record["checks"] = entry.checks.model_dump()
     record.update({k: v for k, v in entry.extra.items() if k not in record})
     return record
 
@@ -230,6 +264,12 @@ def summary_from_record(ai: Any, paper_id: str) -> Summary | None:
     return Summary(**{f: fields[f] for f in SUMMARY_FIELDS})
 
 
+def _source(value: Any) -> str | None:
+    if value is None or value in SOURCES:
+        return value  # type: ignore[no-any-return]
+    raise ValueError(f"'source' must be one of {', '.join(SOURCES)}, not {str(value)[:40]!r}")
+
+
 def record_to_entry(record: Any, line: int | None = None, path: str | None = None) -> Entry:
     """Parse one records line; errors name the line and what is wrong."""
     try:
@@ -240,6 +280,8 @@ def record_to_entry(record: Any, line: int | None = None, path: str | None = Non
         return Entry(paper=paper, summary=summary_from_record(record.get("AI"), paper.id),
                      language=record.get("language"), model=record.get("model"),
                      day=day if isinstance(day, str) else None,
+                     source=_source(record.get("source")),
+                     checks=Checks.model_validate(record["checks"]) if record.get("checks") is not None else None,
                      extra={k: v for k, v in record.items() if k not in RECORD_KEYS})
     except ValidationError as exc:
         first = exc.errors()[0]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from summarizer import __version__
 from summarizer.core.errors import SummarizerError
 from summarizer.face.commands import (
+    audit,
     backfill,
     batch,
     deliver,
@@ -53,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "see config.example.toml")
     config.add_argument("--output-dir", metavar="DIR", help="override [paths] output_dir")
     config.add_argument("--cache-dir", metavar="DIR", help="override [paths] cache_dir")
-    for module in (nightly, backfill, batch, rank, site, digest, translate, doctor, deliver, init, report):
+    for module in (nightly, backfill, batch, rank, site, digest, translate, doctor, deliver, init, report, audit):
         module.register(sub, common, config)
     return parser
 

@@ -1,0 +1,170 @@
+"""The faithfulness gate: each number of TL;DR, Method and Result found in the text the model saw, or marked.
+
+A number is found when the source states a value that rounds to it at the precision it is written
+with (in any of the source's scales: "12K" for "1.2万", "0.953" for "95.3%"), or when two numbers
+of one passage of the source make it: their difference (percentage points, too), their ratio, or
+the relative change from one to the other. Each found number keeps the sentence it came from, so a
+reader can check it; a number not found is marked, never published as if it were checked.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from summarizer.core.checks.numbers import Number, number_words_in, numbers_in
+from summarizer.core.models import Checks, Evidence, NumberMark, Summary
+
+CHECKED_FIELDS = ("tldr", "method", "result")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？;；])\s+(?!\d)")
+# "86. 27%" (a decimal an abstract's wrapping split) and "72,64%" (a decimal comma) also stand for 86.27 and 72.64
+_ODD_DECIMAL = re.compile(r"\d+\.\s+\d+%?|\d+,\d{1,2}(?!\d)%?")
+_PASSAGE = re.compile(r"\n\s*\n")
+_MAX_PAIRED = 24  # numbers of one sentence paired with each other (a table row of hundreds is not)
+_SHORT = 4000  # a source this short (an abstract) is one passage
+
+
+def sentences_of(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+@dataclass
+class _Sorted:
+    values: list[float] = field(default_factory=list)
+    sentence: list[int] = field(default_factory=list)
+
+    def fill(self, pairs: list[tuple[float, int]]) -> None:
+        pairs.sort(key=lambda p: p[0])
+        self.values = [v for v, _ in pairs]
+        self.sentence = [i for _, i in pairs]
+
+    def near(self, target: float, tolerance: float) -> int | None:
+        lo = bisect.bisect_left(self.values, target - tolerance)
+        if lo < len(self.values) and self.values[lo] <= target + tolerance:
+            return self.sentence[lo]
+        return None
+
+
+@dataclass
+class SourceIndex:
+    """The numbers of a source text, each with its sentence, and what two numbers of one sentence make.
+
+    What two numbers make counts for a number of its kind only (a difference for any, a ratio for
+    "3.6倍", a relative change for "52%") and within one sentence: across a whole text some pair lands
+    near almost any number, and an invented one would pass as made. A name's number ("GPT-4",
+    "R@5") is matched as stated, never paired.
+    """
+
+    sentences: list[str] = field(default_factory=list)
+    stated: _Sorted = field(default_factory=_Sorted)
+    differences: _Sorted = field(default_factory=_Sorted)
+    ratios: _Sorted = field(default_factory=_Sorted)
+    changes: _Sorted = field(default_factory=_Sorted)
+
+    @classmethod
+    def of(cls, text: str) -> SourceIndex:
+        index = cls()
+        passages = [text] if len(text) <= _SHORT else [p for p in _PASSAGE.split(text) if p.strip()]
+        made: dict[str, list[tuple[float, int]]] = {"stated": [], "differences": [], "ratios": [], "changes": []}
+        for passage in passages:
+            passage = " ".join(_plain(passage).split())
+            for sentence in sentences_of(passage) + [m.group(0).replace(" ", "").replace(",", ".")
+                                                     for m in _ODD_DECIMAL.finditer(passage)]:
+                index.sentences.append(sentence)
+                at = len(index.sentences) - 1
+                found = numbers_in(sentence) + number_words_in(sentence)
+                made["stated"].extend((v, at) for n in found for v in _forms(n))
+                _pair([n for n in found if n.value and not n.named][:_MAX_PAIRED], at, made)
+        for kind, pairs in made.items():
+            getattr(index, kind).fill(pairs)
+        return index
+
+    def find(self, number: Number) -> str | None:
+        """The sentence that states `number`, or two numbers of which make it; None when the source does not."""
+        kinds = [self.stated, self.differences]
+        kinds += [self.ratios] if number.times else [self.changes] if number.percent else []
+        for target, tolerance in _targets(number):
+            for kind in kinds:
+                at = kind.near(target, tolerance)
+                if at is not None:
+                    return self.sentences[at]
+        return None
+
+
+def _pair(numbers: list[Number], at: int, made: dict[str, list[tuple[float, int]]]) -> None:
+    """Differences (percentage points too), ratios and relative changes of the numbers of one sentence."""
+    for i, first in enumerate(numbers):
+        for second in numbers[i + 1:]:
+            if first.percent != second.percent:
+                continue
+            a, b = first.value, second.value
+            made["differences"].append((abs(a - b), at))
+            made["ratios"].extend(((a / b, at), (b / a, at)))
+            made["changes"].extend(((abs(a - b) / abs(b) * 100, at), (abs(a - b) / abs(a) * 100, at)))
+
+
+def _plain(text: str) -> str:
+    """Source text with TeX's markup taken out around numbers ("$\\bf{3 \\space billion}$" is 3 billion)."""
+    if "\\" not in text and "$" not in text:
+        return text
+    text = re.sub(r"\\[,;!:]", "", text.replace("{,}", ","))
+    return re.sub(r"[{}]", "", re.sub(r"\\[A-Za-z]+\*?|\\ |\$", " ", text))
+
+
+def _forms(n: Number) -> Iterable[float]:
+    """What one source number may be written as in a summary: its value, its digits alone, as a percent."""
+    yield n.value
+    if n.raw != n.value:
+        yield n.raw
+    if n.percent:
+        yield n.value / 100
+        yield 100 - n.value  # "99.4% less data" is 0.6% of it
+    if n.step == 0.001 and n.raw >= 1:  # "100.000" may be a hundred thousand, written the European way
+        yield n.raw * 1000
+
+
+def _targets(n: Number) -> Iterable[tuple[float, float]]:
+    """The ranges the source's value may lie in for `n`, as (centre, half width): rounded to its last digit,
+    or cut there ("168万多" for 1,687,899)."""
+    forms = [(abs(n.value), n.step)]
+    if n.percent:
+        forms.append((abs(n.value) / 100, n.step / 100))
+    elif abs(n.value) <= 1:
+        forms.append((abs(n.value) * 100, n.step * 100))
+    for value, step in forms:
+        half = step / 2 * (1 + 1e-9) + 1e-12
+        yield value, half
+        if n.at_least:
+            yield value + step / 2, half
+
+
+def check_fields(fields: dict[str, str], source: SourceIndex) -> Checks:
+    """The gate over named field texts: each number found (with its sentence) or unsupported."""
+    unsupported: list[NumberMark] = []
+    evidence: list[Evidence] = []
+    for name, text in fields.items():
+        for n in numbers_in(text):
+            sentence = source.find(n)
+            if sentence is None:
+                unsupported.append(NumberMark(field=name, number=n.text, at=n.start))
+            else:
+                evidence.append(Evidence(field=name, number=n.text, at=n.start, sentence=sentence))
+    return Checks(unsupported=unsupported, evidence=evidence)
+
+
+def check_summary(summary: Summary, source: SourceIndex) -> Checks:
+    return check_fields({name: getattr(summary, name) for name in CHECKED_FIELDS}, source)
+
+
+def source_text(title: str, body: str) -> str:
+    """The text a summary is checked against: what the model was shown, title first."""
+    return f"{title}\n\n{body}"
+
+
+def reask_note(checks: Checks) -> str:
+    """The one re-ask the gate makes: the numbers by name, and what to do instead."""
+    named = ", ".join(f"{m.number} ({m.field})" for m in checks.unsupported)
+    return (f"these numbers are not in the paper's text: {named}. Use only numbers the text states, "
+            "exactly as it states them, or say it without a number")

@@ -1,0 +1,149 @@
+"""Numbers in text as values: "1.2万", "12K" and "12,000" are one number; "95.3%" is 0.953 too.
+
+The faithfulness gate compares the numbers a summary states with those of the text the model saw.
+Both sides go through `numbers_in`, so a number inside a name ("GPT-4", "Qwen2.5-7B") is read the
+same way on both and needs no special case. A written number keeps its shown precision: "95.3%"
+stands for anything the source states that rounds to it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SCALES = {
+    "万亿": 1e12, "千万": 1e7, "百万": 1e6, "万": 1e4, "亿": 1e8, "千": 1e3,
+    "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9,
+    "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+}
+_PERCENT = ("%", "％", "percent", "per cent", "个百分点", "百分点", "percentage points", "percentage point", "pp",
+            "p.p.")
+_TIMES = ("倍", "×", "x", "X", "-fold", " fold", "fold")
+
+_DIGITS = r"\d{1,3}(?:(?:,|\{,\}|\\,)\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+_CJK_SCALE = "|".join(re.escape(s) for s in sorted(_SCALES, key=len, reverse=True) if not s.isascii())
+_LATIN_SCALE = "|".join(re.escape(s) for s in sorted(_SCALES, key=len, reverse=True) if s.isascii())
+_UNIT = "|".join(re.escape(s) for s in sorted(_PERCENT + _TIMES, key=len, reverse=True))
+# a Latin scale only counts alone ("7B", "12K tokens"), never as the start of a word ("3Mb", "8Bit");
+# "900多万" (over nine million) is read as 900万
+_NUMBER = re.compile(
+    rf"(?P<times>[×xX](?=\s?\d))?(?P<num>{_DIGITS})"
+    rf"(?:(?P<more>[多余])?(?P<scale>{_CJK_SCALE})|[\s-]?(?P<latin>{_LATIN_SCALE})(?![A-Za-z]))?"
+    rf"(?:\s?(?P<unit>{_UNIT})(?![A-Za-z]))?"
+)
+# "1. ", "2、", "3)" opening an item of a list number the item, they state nothing
+_RANGE_TAIL = re.compile(rf"-?\s?(?:-|–|—|~|～|到|至|或|和|to|or|and)\s?(?={_DIGITS})")
+_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
+    "million": 1e6, "billion": 1e9, "dozen": 12, "twice": 2, "double": 2, "doubles": 2, "doubled": 2,
+    "triple": 3, "tripled": 3, "half": 0.5, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "single": 1, "pair": 2, "dual": 2, "both": 2,
+    # a summary writes "2024年7月" for "July 2024"
+    "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7, "august": 8,
+    "september": 9, "october": 10, "november": 11, "december": 12,
+}
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_WORD = re.compile(r"\b(?:(" + "|".join(_TENS) + r")[- ]?(" + "|".join(_UNITS) + r")|(" + "|".join(_WORDS) + r"))"
+                   r"(?:[- ](thousand|million|billion|trillion))?(?:-?fold)?\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Number:
+    """One number as written: where it stands, its value in plain units, the step its last digit shows."""
+
+    text: str
+    start: int
+    value: float
+    step: float  # 0.1 for "95.3%", 1000 for "1.2万"
+    raw: float = 0.0  # the digits alone, without the scale word ("12" of "12K")
+    percent: bool = False
+    times: bool = False
+    at_least: bool = False  # "168万多", "超过1.6万", "10+": the digits are cut, not rounded
+    named: bool = False  # part of a name ("GPT-4", "R@5", "Qwen2.5"), not a measure
+
+
+_MORE_BEFORE = re.compile(r"(?:超过|超|逾|多于|大于|over|more than|above|exceeding)\s*$", re.IGNORECASE)
+_MORE_AFTER = re.compile(r"\s*(?:[多余+]|以上)")
+
+
+def _named(text: str, match: re.Match[str]) -> bool:
+    before = text[max(0, match.start() - 2): match.start()]
+    after = text[match.end(): match.end() + 1]
+    return bool(re.search(r"[A-Za-z@]$|[A-Za-z]-$", before) or re.match(r"[A-Za-z]", after))
+
+
+def _at_least(text: str, match: re.Match[str]) -> bool:
+    return bool(match.group("more") or _MORE_AFTER.match(text, match.end())
+                or _MORE_BEFORE.search(text, max(0, match.start() - 12), match.start()))
+
+
+def _parse(match: re.Match[str], scale_after: str | None = None, unit_after: str | None = None,
+           text: str = "") -> Number:
+    raw = re.sub(r"[^\d.]", "", match.group("num"))
+    decimals = len(raw.split(".")[1]) if "." in raw else 0
+    if not decimals:  # "1410万" is 1.41e7 rounded: trailing zeros show no digit, down to two significant ones
+        digits = raw.lstrip("0")
+        decimals = -min(len(digits) - len(digits.rstrip("0")), max(len(digits) - 2, 0))
+    scale_word = match.group("scale") or match.group("latin") or scale_after
+    unit = match.group("unit") or unit_after
+    scale = _SCALES.get(scale_word, 1.0) if scale_word else 1.0
+    value = float(raw) * scale
+    return Number(text=match.group(0).strip(), start=match.start(), value=value, step=scale * 10.0 ** -decimals,
+                  raw=float(raw), at_least=_at_least(text, match) if text else False,
+                  named=_named(text, match) if text else False,
+                  percent=unit in _PERCENT if unit else False,
+                  times=bool(match.group("times")) or (unit in _TIMES if unit else False))
+
+
+def _list_mark(text: str, match: re.Match[str]) -> bool:
+    """ "(2)", "2)", "2." or "2、" opening an item of a list: it numbers the item, it states nothing."""
+    start, end = match.start(), match.end()
+    if match.group("times") or match.group("unit") or end - start > 2 or not match.group(0).isdigit():
+        return False
+    before, after = text[start - 1: start], text[end: end + 1]
+    if before in ("(", "（") and after in (")", "）"):
+        return True
+    opens = text[:start].rstrip(" ")
+    return ((not opens or opens[-1] in "\n;；。:：,，") and after in (".", "、", ")", "）")
+            and not text[end + 1: end + 2].isdigit())
+
+
+def numbers_in(text: str) -> list[Number]:
+    """Every number of `text`, in order; a range's unit and scale ("10-20%", "3~5万") belong to both ends.
+
+    LaTeX's digit grouping ("15{,}000", "15\\,000") reads as the plain number: abstracts are written in TeX.
+    """
+    found: list[Number] = []
+    pending: list[re.Match[str]] = []  # the first ends of a range, waiting for the unit its last end carries
+    position = 0
+    while (match := _NUMBER.search(text, position)) is not None:
+        position = match.end()
+        if _list_mark(text, match):
+            continue
+        tail = _RANGE_TAIL.match(text, position)
+        if tail and not match.group("unit") and not (match.group("scale") or match.group("latin")):
+            pending.append(match)
+            position = tail.end()
+            continue
+        last = _parse(match, text=text)
+        for first in pending:
+            found.append(_parse(first, match.group("scale") or match.group("latin"), match.group("unit"), text))
+        pending = []
+        found.append(last)
+    found.extend(_parse(first, text=text) for first in pending)
+    return found
+
+
+def number_words_in(text: str) -> list[Number]:
+    """English number words ("three", "twice", "a dozen"): a source may spell out what a summary writes in digits."""
+    found = []
+    for m in _WORD.finditer(text):
+        tens, units, word, scale = m.groups()
+        value = float(_WORDS[tens.lower()] + _WORDS[units.lower()]) if tens else float(_WORDS[word.lower()])
+        value *= _SCALES[scale.lower()] if scale else 1.0
+        found.append(Number(text=m.group(0), start=m.start(), value=value, step=1.0, raw=value))
+    return found
