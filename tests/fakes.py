@@ -76,6 +76,10 @@ class FakeState:
     arxiv_retry_after: str = "2"
     api_key: str | None = None
     rss: dict[str, bytes] = field(default_factory=dict)  # by the feed's categories ("cs.IR+cs.AI"): one feed a path
+    # full texts as arxiv.org serves them, by "html/<id>" and "e-print/<id>" (any version): bytes, or a fault
+    # ("429" once then the bytes, "huge": a declared 200 MB body); a missing one is a 404 as on arXiv
+    fulltext: dict[str, bytes] = field(default_factory=dict)
+    fulltext_faults: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
     batch_polls: dict[str, int] = field(default_factory=dict)
@@ -159,6 +163,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._batches(entry, None)
             elif entry.path.endswith("/api/query"):
                 self._arxiv(entry)
+            elif entry.path.startswith(("/html/", "/e-print/")):
+                self._fulltext(entry)
             elif entry.path.startswith("/rss/"):
                 feed = self.state.rss.get(entry.path.removeprefix("/rss/"))
                 if feed is None:  # rss.arxiv.org answers an unknown category with 404 too
@@ -169,6 +175,27 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(404, b"not found", "text/plain")
         finally:
             self._leave()
+
+    def _fulltext(self, entry: Logged) -> None:
+        kind, _, ident = entry.path.strip("/").partition("/")
+        key = f"{kind}/{re.sub(r'v[0-9]+$', '', ident)}"
+        with self.state.lock:
+            faults = self.state.fulltext_faults.get(key) or []
+            fault = faults.pop(0) if faults else None
+        if fault == "429":  # arXiv's answer to a client going too fast
+            self._send(429, b"Rate exceeded.", "text/plain", {"Retry-After": "1"})
+            return
+        if fault == "huge":  # a 200 MB source: announced by its length, never sent
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-eprint-tar")
+            self.send_header("Content-Length", str(200_000_000))
+            self.end_headers()
+            return
+        data = self.state.fulltext.get(key)
+        if data is None:
+            self._send(404, b"<html><body>No HTML for this paper</body></html>", "text/html")
+        else:
+            self._send(200, data, "text/html; charset=utf-8" if kind == "html" else "application/gzip")
 
     def _arxiv(self, entry: Logged) -> None:
         with self.state.lock:

@@ -26,8 +26,8 @@ def test_example_documents_every_key_and_loads() -> None:
                     assert f"# {info.alias or key} = " in text, f"deliver.{key} is not documented"
             continue
         assert f"[{name}]" in text
-        for key in section.annotation.model_fields:  # type: ignore[union-attr]
-            assert key in text, f"{name}.{key} is not documented in config.example.toml"
+        for key, info in section.annotation.model_fields.items():  # type: ignore[union-attr]
+            assert (info.alias or key) in text, f"{name}.{key} is not documented in config.example.toml"
 
 
 def test_environment_overrides_the_file_secret() -> None:

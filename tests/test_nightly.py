@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from summarizer.core.errors import OutputError, RunFailed
-from summarizer.core.models import Entry, Paper, Summary
+from summarizer.core.models import Entry, Paper, SourceText, Summary
 from summarizer.core.pricing import Price
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
 from summarizer.edges.llm.engine import Answer
@@ -82,10 +82,10 @@ def test_a_papers_crash_is_that_papers_failure(tmp_path: Path, server: FakeServe
     broken = sample_entries[7].paper.id
 
     class Crashes(Summarizer):
-        async def ask(self, paper: Paper) -> Answer:
+        async def ask(self, paper: Paper, seen: SourceText | None = None) -> Answer:
             if paper.id == broken:
                 raise RuntimeError("boom")
-            return await super().ask(paper)
+            return await super().ask(paper, seen)
 
     report, ids = nightly(make_settings(server, tmp_path), summarizer_type=Crashes)
     assert [(f.id, f.reason) for f in report.failed] == [(broken, "unexpected error: RuntimeError: boom")]
@@ -159,11 +159,11 @@ def test_a_cache_that_cannot_be_written_ends_the_run_at_once(tmp_path: Path, ser
     stored: list[str] = []
 
     class DiskFills(Summarizer):
-        def store(self, paper: Paper, answer: Answer) -> Summary:
+        def store(self, paper: Paper, answer: Answer, seen: SourceText | None = None) -> Summary:
             if len(stored) == 5:
                 raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "cache" / "answers"))
             stored.append(paper.id)
-            return super().store(paper, answer)
+            return super().store(paper, answer, seen)
 
     settings = make_settings(server, tmp_path, concurrency=4)
 
@@ -186,7 +186,7 @@ def test_a_cache_that_cannot_be_written_ends_the_run_at_once(tmp_path: Path, ser
 
 def test_a_cache_read_that_fails_in_every_worker_ends_the_run(tmp_path: Path, server: FakeServer) -> None:
     class Locked(Summarizer):
-        def cached(self, paper: Paper) -> Summary | None:
+        def cached(self, paper: Paper, seen: SourceText | None = None) -> Summary | None:
             raise diskcache.Timeout("database is locked")
 
     async def go() -> None:

@@ -229,6 +229,33 @@ def test_a_malformed_hash_and_oversized_math_cannot_break_the_page(driver: Any, 
     assert len(ids(driver)) == 1
 
 
+def test_an_unsupported_number_is_marked_and_each_found_one_shows_its_sentence(driver: Any, tmp_path: Path,
+                                                                              sample_entries: list) -> None:  # type: ignore[type-arg]
+    from summarizer.core.checks.gate import SourceIndex, check_summary, source_text
+    from summarizer.edges.storage.store import write_records
+
+    entry = sample_entries[0]  # its abstract: "SoFT raises R@5 to 65.25 on CIRR (+12.94), ..."
+    summary = entry.summary.model_copy(update={"result": "R@5提升至65.25，另有87.65%的提升"})
+    checks = check_summary(summary, SourceIndex.of(source_text(entry.paper.title, entry.paper.abstract)))
+    assert [m.number for m in checks.unsupported] == ["87.65%"]
+    write_records(tmp_path / "out" / "2025-12-24.jsonl",
+                  [entry.model_copy(update={"summary": summary, "checks": checks, "source": "html"})])
+    settings = Settings(llm=LLMSettings(model="m", api_key="k"),
+                        paths=PathSettings(cache_dir=str(tmp_path / "cache"), output_dir=str(tmp_path / "out")))
+    open_page(driver, build_site(settings).site.as_uri() + "/index.html?date=2025-12-24")
+    driver.execute_script("document.querySelector('article details').open = true")
+    bad = driver.execute_script("var s = document.querySelector('dd .unsupported'); return [s.textContent, s.title]")
+    assert bad[0] == "87.65%" and "not found in the source" in bad[1]
+    buttons = driver.find_elements("css selector", "dd button.evidence")
+    assert [b.text for b in buttons] == ["5", "65.25"]  # "R@5" is stated as such, too
+    quote = "return document.querySelectorAll('dd .evidence-text')[1]"
+    assert driver.execute_script(quote + ".hidden") is True
+    buttons[1].click()  # one click shows the sentence the paper states it in
+    assert driver.execute_script(quote + ".hidden") is False
+    assert "65.25 on CIRR" in driver.execute_script(quote + ".textContent")
+    assert "full text (HTML)" in driver.execute_script("return document.querySelector('.tldr .source').textContent")
+
+
 @pytest.fixture(scope="module")
 def ranked_site(tmp_path_factory: pytest.TempPathFactory, sample_entries: list) -> Path:  # type: ignore[type-arg]
     """The demo day ranked for a reader (scores and reasons in its records) and a second day, every paper with a

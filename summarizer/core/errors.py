@@ -149,3 +149,13 @@ class RunFailed(SummarizerError):
 
 class Interrupted(SummarizerError):
     exit_code = 130
+
+
+class FullTextUnusable(SummarizerError):
+    """A paper's full text could not be used (absent, too big, hostile, unreadable): that paper falls back to
+    its next source, and `reason` (one line) goes into its record's report."""
+
+    def __init__(self, reason: str, source: str | None = None) -> None:
+        super().__init__(f"{source}: {reason}" if source else reason)
+        self.reason = reason
+        self.source = source

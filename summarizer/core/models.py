@@ -126,6 +126,17 @@ class Checks(BaseModel):
 SOURCES = ("abstract", "html", "tex")  # what a summary was written from, as a record's `source` names it
 
 
+class SourceText(BaseModel):
+    """What the model is shown of a paper: the abstract, or the selected full text and where it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = "abstract"  # one of SOURCES
+    text: str = ""  # the body shown ("" for the abstract alone: the paper's own abstract is shown)
+    tokens: int = 0  # the shown text's size, counted with tiktoken
+    note: str | None = None  # why a richer source could not be used ("e-print: a tar with '../' paths")
+
+
 class Entry(BaseModel):
     """A digest entry: a paper with its summary (and where the summary came from).
 

@@ -35,6 +35,10 @@ class ArxivSettings(_Section):
     max_retries: int = Field(4, ge=0)
     retry_backoff_seconds: float = Field(2.0, gt=0)
     lookback_listings: int = Field(2, ge=0)
+    # a paper's full text ([fulltext]): arXiv's HTML, then its e-print source; {id} and {version} filled in
+    html_url: str = "https://arxiv.org/html/{id}v{version}"
+    eprint_url: str = "https://arxiv.org/e-print/{id}v{version}"
+    contact: str | None = None  # an email or URL for the User-Agent, as arXiv asks of automated clients
     # Listing dates arXiv does not publish, beyond the calendar shipped in summarizer/data (ad hoc deferrals,
     # years not shipped yet).
     holidays: list[date] = Field(default_factory=list)
@@ -58,6 +62,7 @@ class LLMSettings(_Section):
     max_retries: int = Field(6, ge=0)
     retry_backoff_seconds: float = Field(1.0, gt=0)
     min_target_ratio: float = Field(0.5, ge=0, le=1)
+    max_input_tokens: int = Field(12_000, ge=1_000)  # a full-text request's size, prompt included (tiktoken)
     extra_headers: dict[str, str] = Field(default_factory=dict)
     extra_body: dict[str, object] = Field(default_factory=dict)
     max_cost_usd: float | None = Field(None, gt=0)
@@ -68,6 +73,17 @@ class LLMSettings(_Section):
     def _known_language(cls, value: str) -> str:
         """A language the tool can check, by name or BCP-47 tag, kept as its canonical name."""
         return resolve_language(value).name
+
+
+class FulltextSettings(_Section):
+    """Summaries from the whole paper: arXiv's HTML, else the TeX source, else the abstract."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    for_: Literal["off", "top", "all"] = Field("off", alias="for")  # top: the papers the ranking picked
+    max_download_mb: float = Field(50.0, gt=0)
+    max_unpacked_mb: float = Field(100.0, gt=0)
+    max_members: int = Field(2_000, ge=1)
 
 
 class PathSettings(_Section):
@@ -194,6 +210,7 @@ class Settings(_Section):
     arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
     llm: LLMSettings
     paths: PathSettings = Field(default_factory=PathSettings)
+    fulltext: FulltextSettings = Field(default_factory=FulltextSettings)
     translate: TranslateSettings = Field(default_factory=TranslateSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
     site: SiteSettings = Field(default_factory=SiteSettings)

@@ -37,18 +37,19 @@ def data_file(package: str, *parts: str) -> Traversable:
 
 
 def load_prompts(name: str = "summary", schema: dict[str, Any] | None = None,
-                 language_tag: str | None = None) -> PromptSet:
+                 language_tag: str | None = None, user: str | None = None) -> PromptSet:
     """The prompt set `name` from `<name>.system.txt` and `<name>.user.txt`.
 
     A system prompt written in the target language itself (`<name>.system.<tag>.txt`, e.g. zh-Hans)
-    is used when one exists: small models answer in the language they are addressed in.
+    is used when one exists: small models answer in the language they are addressed in. `user` names another
+    user template (`<user>.user.txt`): the full-text request shares the system prompt.
     """
     folder = resources.files(PROMPTS)
     system = folder.joinpath(f"{name}.system.txt")
     if language_tag and folder.joinpath(f"{name}.system.{language_tag}.txt").is_file():
         system = folder.joinpath(f"{name}.system.{language_tag}.txt")
     return PromptSet.from_texts(name, system.read_text(encoding="utf-8"),
-                                folder.joinpath(f"{name}.user.txt").read_text(encoding="utf-8"), schema)
+                                folder.joinpath(f"{user or name}.user.txt").read_text(encoding="utf-8"), schema)
 
 
 @lru_cache(maxsize=1)

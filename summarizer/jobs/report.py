@@ -53,6 +53,15 @@ class RankReport(BaseModel):
     saved_usd: float | None = None  # the skipped papers' estimated cost at this run's price
 
 
+class FullTextUse(BaseModel):
+    """What one paper was summarized from, how big the request's input was, and why not from more."""
+
+    id: str
+    source: str  # abstract, html or tex
+    input_tokens: int  # the text shown plus the prompt, counted with tiktoken for the configured model
+    note: str | None = None  # why the HTML or the e-print could not be used
+
+
 class DeliveryReport(BaseModel):
     """One channel's delivery of one day."""
 
@@ -94,6 +103,8 @@ class Report(BaseModel):
     interrupted: bool = False
     batch: BatchReport | None = None
     rank: RankReport | None = None  # with a profile: ranked, summarized, skipped, excluded, saved
+    fulltext: list[FullTextUse] = Field(default_factory=list)  # [fulltext]: each chosen paper's source and size
+    unsupported_numbers: int = 0  # summaries whose numbers the source does not state (marked where published)
     delivery: list[DeliveryReport] = Field(default_factory=list)  # [[deliver]] channels, this day and owed ones
     warnings: list[str] = Field(default_factory=list)  # e.g. the site past 80% of what GitHub Pages allows
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from html import escape
 
+from summarizer.core.checks.marks import marked
 from summarizer.core.digest.render import OTHER_ANCHOR, OTHER_TITLE, group_by_section, listed_entries
 from summarizer.core.models import Entry, safe_abs_url
 
-_CSS = """
+_CSS = """.unsupported{color:#b00020;border-bottom:1px dashed #b00020;cursor:help}
+
 :root { color-scheme: light dark; }
 body { font: 16px/1.6 -apple-system, "Segoe UI", "PingFang SC", "Noto Sans CJK SC", sans-serif;
        max-width: 52rem; margin: 0 auto; padding: 1rem; overflow-wrap: anywhere; }
@@ -25,8 +27,9 @@ a { color: #0a58ca; } .back { font-size: .9rem; font-weight: normal; }
 """
 
 
-def _field(label: str, text: str) -> str:
-    return f'<p class="field"><span class="label">{escape(label)}:</span> {escape(text)}</p>\n'
+def _field(label: str, text: str, entry: Entry | None = None, name: str = "") -> str:
+    body = marked(text, name, entry.checks) if entry is not None else escape(text)
+    return f'<p class="field"><span class="label">{escape(label)}:</span> {body}</p>\n'
 
 
 def html_chunks(sections: Sequence[tuple[str, int]], entries: Iterable[Entry], title: str,
@@ -69,11 +72,11 @@ def _article(entry: Entry, index: int) -> str:
         f"<h3>[{index}] {title}</h3>\n"
         f'<p class="authors">{escape(", ".join(p.authors))}</p>\n'
         + _field("Main category", p.primary_category)
-        + _field("TL;DR", s.tldr)
+        + _field("TL;DR", s.tldr, entry, "tldr")
         + "<details>\n<summary>Details</summary>\n"
         + _field("Motivation", s.motivation)
-        + _field("Method", s.method)
-        + _field("Result", s.result)
+        + _field("Method", s.method, entry, "method")
+        + _field("Result", s.result, entry, "result")
         + _field("Conclusion", s.conclusion)
         + _field("Abstract", p.abstract)
         + "</details>\n</article>\n"

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from summarizer.core.checks.marks import EMAIL_STYLE, marked, plain_marked
 from summarizer.core.digest.render import order_categories
 from summarizer.core.models import Entry, safe_abs_url
 
@@ -64,11 +65,12 @@ def digest_message(day: str, entries: Sequence[Entry], categories: Sequence[str]
             text_lines += [f"== {section} ==", ""]
             html_parts.append(f'<h2 style="font-size:17px;margin:20px 0 8px">{escape(section)}</h2>')
         why = (entry.extra.get("rank") or {}).get("why") if ranked else None
-        text_lines += [f"[{number}] {p.title}", url, f"TL;DR: {s.tldr}"] + ([f"({why})"] if why else []) + [""]
+        tldr = plain_marked(s.tldr, "tldr", entry.checks)
+        text_lines += [f"[{number}] {p.title}", url, f"TL;DR: {tldr}"] + ([f"({why})"] if why else []) + [""]
         html_parts.append(
             f'<p style="margin:0 0 14px"><b>[{number}]</b> <a href="{escape(url)}">{escape(p.title)}</a><br>'
             + (f'<i style="opacity:.8">{escape(str(why))}</i><br>' if why else "")
-            + f"{escape(s.tldr)}</p>")
+            + f"{marked(s.tldr, 'tldr', entry.checks, style=EMAIL_STYLE)}</p>")
     if link:
         text_lines.append(f"Every paper of the day, with details: {link}")
     html_parts.append("</body></html>")

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from summarizer.core.checks.gate import CHECKED_FIELDS
+from summarizer.core.checks.marks import unmark
 from summarizer.core.digest.render import OTHER_ANCHOR, OTHER_TITLE
 from summarizer.core.errors import DigestFormatError, InvalidPaperIdError
-from summarizer.core.models import Entry, Paper, Summary, parse_arxiv_id
+from summarizer.core.models import Checks, Entry, NumberMark, Paper, Summary, parse_arxiv_id
 
 _TOC_LINE = re.compile(r"- \[(?P<cat>[^\]\n]+)\]\(#(?P<anchor>[^)\n]*)\) \[Total: (?P<n>\d+)\]")
 _SECTION_DIV = re.compile(r"<div id='(?P<cat>[^'\n]+)'></div>")
@@ -155,7 +157,11 @@ def _parse_paper(cur: _Lines, index: int, category: str) -> Entry:
     abstract = cur.field("Abstract: ", _abstract_ends(cur), context)
     cur.pos += 2
     paper = _paper_from_heading(heading["title"], heading["url"], authors, category, abstract)
-    return Entry(paper=paper, summary=Summary(**fields))
+    marks: list[NumberMark] = []
+    for name in CHECKED_FIELDS:  # the gate's marks read back with their numbers, so a rewrite keeps them
+        fields[name], found = unmark(fields[name], name)
+        marks += found
+    return Entry(paper=paper, summary=Summary(**fields), checks=Checks(unsupported=marks) if marks else None)
 
 
 def parse_digest(text: str, path: str | None = None) -> list[Entry]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from summarizer.core.checks.marks import marked, verbatim
 from summarizer.core.models import Entry, digest_link, listed_only
 
 TOC_HEADER = "<div id=toc></div>\n\n# Table of Contents\n\n"
@@ -57,16 +58,16 @@ def render_entry(entry: Entry, index: int) -> str:
         f"\n"
         f"Main category: {p.primary_category}\n"
         f"\n"
-        f"TL;DR: {s.tldr}\n"
+        f"TL;DR: {marked(s.tldr, 'tldr', entry.checks, verbatim)}\n"
         f"\n"
         f"\n"
         f"<details>\n"
         f"  <summary>Details</summary>\n"
         f"Motivation: {s.motivation}\n"
         f"\n"
-        f"Method: {s.method}\n"
+        f"Method: {marked(s.method, 'method', entry.checks, verbatim)}\n"
         f"\n"
-        f"Result: {s.result}\n"
+        f"Result: {marked(s.result, 'result', entry.checks, verbatim)}\n"
         f"\n"
         f"Conclusion: {s.conclusion}\n"
         f"\n"

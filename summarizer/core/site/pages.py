@@ -43,7 +43,8 @@ def ordered_papers(entries: Sequence[Entry], categories: Sequence[str] | None) -
 # they are named: it ships in the manifest and app.js reads every field through it.
 ROW_KEYS = {"id": "id", "number": "n", "title": "t", "authors": "a", "categories": "c", "url": "u", "pdf": "pdf",
             "abstract": "ab", "comment": "cm", "tldr": "tl", "motivation": "mo", "method": "me", "result": "re",
-            "conclusion": "co", "score": "rk", "why": "why", "similar": "ml", "listed": "ls"}
+            "conclusion": "co", "score": "rk", "why": "why", "similar": "ml", "listed": "ls", "checks": "ck",
+            "source": "src"}
 K = ROW_KEYS
 
 
@@ -58,6 +59,12 @@ def paper_row(number: int | None, entry: Entry, similar: Sequence[list[str]] | N
     if s is not None:
         row.update({K["tldr"]: s.tldr, K["motivation"]: s.motivation, K["method"]: s.method, K["result"]: s.result,
                     K["conclusion"]: s.conclusion})
+    if s is not None and entry.checks is not None and (entry.checks.unsupported or entry.checks.evidence):
+        # the gate's finding: [field, at, number] unsupported, [field, at, number, sentence] found
+        row[K["checks"]] = {"u": [[m.field, m.at, m.number] for m in entry.checks.unsupported],
+                            "e": [[e.field, e.at, e.number, e.sentence] for e in entry.checks.evidence]}
+    if s is not None and entry.source:
+        row[K["source"]] = entry.source
     rank = entry.extra.get("rank")
     if isinstance(rank, dict) and isinstance(rank.get("score"), int | float):
         row[K["score"]], row[K["why"]] = rank["score"], str(rank.get("why") or "")

@@ -15,6 +15,7 @@ loopback fakes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -23,6 +24,7 @@ from datetime import date
 
 import httpx
 
+from summarizer import __version__
 from summarizer.core.arxiv_feeds import AtomPage, FeedError, arxiv_error_text, parse_atom, parse_rss
 from summarizer.core.errors import ArxivAPIError, FetchError
 from summarizer.core.listing import Calendar, api_timestamp
@@ -57,6 +59,35 @@ def feed_url(settings: ArxivSettings, categories: list[str]) -> str | None:
     return settings.rss_url if set(categories) == set(settings.categories) else None
 
 
+def user_agent(settings: ArxivSettings) -> str:
+    """Who is asking, with a contact when the config gives one (arXiv asks automated clients for it)."""
+    return f"summarizer-arxiv/{__version__}" + (f" (+{settings.contact})" if settings.contact else "")
+
+
+class ArxivPace:
+    """One request to arXiv at a time, `delay_seconds` apart, shared by everything that asks it (the listing,
+    the full texts): arXiv's limit is per client, not per kind of request."""
+
+    def __init__(self, delay: float, sleep: Sleep, clock: Callable[[], float]) -> None:
+        self.delay = delay
+        self._sleep = sleep
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._last: float | None = None
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        async with self._lock:
+            if self._last is not None:
+                wait = self.delay - (self._clock() - self._last)
+                if wait > 0:
+                    await self._sleep(wait)
+            try:
+                yield
+            finally:
+                self._last = self._clock()
+
+
 class ArxivFetcher:
     """Talks to arXiv's API (and RSS feed) politely: paced, one request at a time, retried."""
 
@@ -76,22 +107,14 @@ class ArxivFetcher:
         self.notes: list[str] = []  # how the listing was read, when not as asked: for the run report
         self._client = client
         self._sleep = sleep
-        self._clock = clock
-        self._lock = asyncio.Lock()
-        self._last_request: float | None = None
+        self.pace = ArxivPace(settings.delay_seconds, sleep, clock)
         self.stats = FetchStats()
 
     async def _paced_get(self, url: str, params: dict[str, str] | None, timeout: float) -> httpx.Response:
-        async with self._lock:
-            if self._last_request is not None:
-                wait = self.settings.delay_seconds - (self._clock() - self._last_request)
-                if wait > 0:
-                    await self._sleep(wait)
+        async with self.pace.turn():
             self.stats.requests += 1
-            try:
-                return await self._client.get(url, params=params, timeout=timeout)
-            finally:
-                self._last_request = self._clock()
+            return await self._client.get(url, params=params, timeout=timeout,
+                                          headers={"User-Agent": user_agent(self.settings)})
 
     async def _try_page(self, params: dict[str, str], first_page: bool) -> AtomPage:
         url = self.settings.api_url

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from summarizer.core.checks.gate import SourceIndex, check_summary, reask_note, source_text
 from summarizer.core.completions import Completion
 from summarizer.core.errors import AnswerRejected
 from summarizer.core.languages import Language, resolve_language
@@ -91,9 +92,10 @@ class SummaryEngine:
     """Ask, validate, re-ask with the error; only validated answers come out."""
 
     def __init__(self, client: ChatClient, prompts: PromptSet, ladder: ModeLadder | None = None,
-                 language: Language | None = None) -> None:
+                 language: Language | None = None, fulltext_prompts: PromptSet | None = None) -> None:
         self.client = client
         self.prompts = prompts
+        self.fulltext_prompts = fulltext_prompts
         self.settings = client.settings
         self.language = language or resolve_language(self.settings.language)
         self.ladder = ladder or ModeLadder(self.settings.structured_output, self.language.script_pattern)
@@ -199,14 +201,41 @@ class SummaryEngine:
             return True
         return False
 
-    def messages(self, paper: Paper) -> list[dict[str, str]]:
+    def messages(self, paper: Paper, body: str | None = None) -> list[dict[str, str]]:
+        """The request for `paper`; with `body` (the paper's selected full text) through the full-text prompt."""
         lang = self.language
-        return self.prompts.messages(language=lang.name, instruction=lang.instruction, id=paper.id,
-                                     title=paper.title, abstract=paper.abstract)
+        prompts = self.fulltext_prompts if body is not None and self.fulltext_prompts else self.prompts
+        return prompts.messages(language=lang.name, instruction=lang.instruction, id=paper.id,
+                                title=paper.title, abstract=paper.abstract, text=body or "")
 
     def check(self, paper: Paper) -> Callable[[str | None], Summary]:
         threshold, template, lang = self.settings.min_target_ratio, self.template, self.language
         return lambda text: validate_answer(text, paper.abstract, lang, threshold, template)
 
-    async def summarize(self, paper: Paper) -> Answer:
-        return await self.ask(self.messages(paper), self.check(paper), paper_id=paper.id)
+    async def summarize(self, paper: Paper, body: str | None = None) -> Answer:
+        """A validated summary; one whose numbers the text shown does not state is asked again, once, naming
+        them. The better of the two answers stands (the gate marks what is still unsupported)."""
+        messages = self.messages(paper, body)
+        answer = await self.ask(messages, self.check(paper), paper_id=paper.id)
+        source = SourceIndex.of(source_text(paper.title, body if body is not None else paper.abstract))
+        checks = check_summary(answer.value, source)
+        if not checks.unsupported:
+            return answer
+        usage = self.client.usage
+        usage.reasks["unsupported_number"] += 1
+        log.info("re-asking %s: %s", paper.id, reask_note(checks))
+        first = json.dumps(answer.value.model_dump(), ensure_ascii=False)
+        try:
+            again = await self.ask(messages + reask_messages(first, reask_note(checks)), self.check(paper),
+                                   paper_id=paper.id)
+        except AnswerRejected:
+            return answer
+        finally:
+            usage.asked -= 1  # one paper asked, whatever the re-asks
+        usage.first_accepted -= 1 if again.attempts == 1 else 0
+        again.attempts += answer.attempts
+        again.prompt_tokens += answer.prompt_tokens
+        again.completion_tokens += answer.completion_tokens
+        if len(check_summary(again.value, source).unsupported) > len(checks.unsupported):
+            again.value = answer.value
+        return again

@@ -25,14 +25,17 @@ from summarizer.core.models import Paper, Summary
 SQLITE_LIMITS = {"sqlite_mmap_size": 0, "sqlite_cache_size": 1024}
 
 
-def summary_key(paper: Paper, prompt_version: str, model: str, language: str) -> str:
+def summary_key(paper: Paper, prompt_version: str, model: str, language: str, body: str | None = None) -> str:
     """Hash of everything that determines the answer: the paper's text (title and abstract, whitespace
     runs as one space), prompt version, model, language.
 
     Not the id's version: a v2 with the same title and abstract, or an imported record that has no
-    version, finds the summary already paid for.
+    version, finds the summary already paid for. A summary written from the full text keys on that text's
+    hash too (`body`): another extraction or budget is another request.
     """
     text = [" ".join(paper.title.split()), " ".join(paper.abstract.split())]
+    if body:
+        text.append("body:" + hashlib.sha256(body.encode("utf-8")).hexdigest())
     blob = json.dumps(["content", *text, prompt_version, model, language], ensure_ascii=False)
     return "summary:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

@@ -23,6 +23,15 @@ from summarizer.face.commands.site import describe_site, refresh_site
 from summarizer.face.runner import command_line, info, load_config, money, with_signals
 
 
+def fulltext_line(uses: Any) -> str:
+    """Summarized from: how many papers from each source, and their mean input tokens (tiktoken)."""
+    by: dict[str, list[int]] = {}
+    for use in uses:
+        by.setdefault(use.source, []).append(use.input_tokens)
+    parts = [f"{len(t)} from {s} ({sum(t) // len(t)} input tokens each on average)" for s, t in sorted(by.items())]
+    return "summarized from full text: " + ", ".join(parts)
+
+
 def print_report(args: argparse.Namespace, report: Any, written: Path | None) -> int:
     """The run's summary on stderr; the exit code: 3 when papers were left out (failed or not started)."""
     describe_collected(args, report.collected)
@@ -48,6 +57,11 @@ def print_report(args: argparse.Namespace, report: Any, written: Path | None) ->
         r = report.rank
         info(args, f"{report.date}: ranked {r.ranked}, summarized {r.summarized}, listed only {r.skipped}, excluded "
                    f"{len(r.excluded)}; saved about {money(r.saved_usd)} against summarizing all")
+    if report.fulltext:
+        info(args, f"{report.date}: {fulltext_line(report.fulltext)}")
+    if report.unsupported_numbers:
+        info(args, f"{report.date}: {report.unsupported_numbers} summaries state a number their source does not "
+                   "(marked where published; see `summarizer audit`)")
     for warning in report.warnings:
         print(f"summarizer: warning: {warning}", file=sys.stderr)
     if report.budget_reached:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from summarizer.core.listing import Calendar
-from summarizer.core.models import Entry, Paper
+from summarizer.core.models import Entry, Paper, SourceText
 from summarizer.core.settings import ProfileSettings, Settings
 from summarizer.edges.arxiv.fetch import ArxivFetcher
 from summarizer.edges.resources import listing_calendar
@@ -117,6 +117,7 @@ class DayState:
     existing: tuple[Entry, ...] = ()  # list: the day's records before this run
     ranking: Ranking | None = None  # rank: every kept paper's score and reason (None: no profile)
     selected: frozenset[str] | None = None  # rank: the papers to summarize (None: every one)
+    seen: Mapping[str, SourceText] = field(default_factory=dict)  # fulltext: what a paper is summarized from
     unfinished: frozenset[str] = frozenset()  # summarize: failed or not started, completed by a later run
     accepted_in_batch: int = 0  # summarize: answers this run's batch brought (counted as summarized)
     digest_ids: tuple[str, ...] = ()  # write: the ids the digest holds

@@ -1,6 +1,6 @@
 """The nightly job: a listing day turned into its digest, as a sequence of named stages.
 
-    collect -> list -> rank -> summarize -> write -> site -> deliver
+    collect -> list -> rank -> fulltext -> summarize -> write -> site -> deliver
 
 Each stage is a module of `jobs/stages` taking the run (`Run`: settings, open edges, the report)
 and what the stages before it produced (`DayState`), and returning a new `DayState`. A new stage
@@ -17,6 +17,7 @@ from summarizer.core.settings import Settings
 from summarizer.jobs.nightly.day_run import NightlyParams, Stage, open_run, run_stages
 from summarizer.jobs.nightly.stages.collect import collect_earlier
 from summarizer.jobs.nightly.stages.deliver import deliver
+from summarizer.jobs.nightly.stages.fulltext import fetch_fulltext
 from summarizer.jobs.nightly.stages.listing import list_papers
 from summarizer.jobs.nightly.stages.rank import rank_papers
 from summarizer.jobs.nightly.stages.site import publish_site
@@ -31,6 +32,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("collect", collect_earlier),
     Stage("list", list_papers),
     Stage("rank", rank_papers),
+    Stage("fulltext", fetch_fulltext),
     Stage("summarize", summarize),
     Stage("write", write_day),
     Stage("site", publish_site),

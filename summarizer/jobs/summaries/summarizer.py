@@ -8,8 +8,9 @@ cannot (the whole run's).
 
 from __future__ import annotations
 
+from summarizer.core.checks.gate import SourceIndex, check_summary, source_text
 from summarizer.core.languages import resolve_language
-from summarizer.core.models import Entry, Paper, Summary
+from summarizer.core.models import Entry, Paper, SourceText, Summary
 from summarizer.core.settings import Settings
 from summarizer.edges.llm.client import ChatClient
 from summarizer.edges.llm.engine import Answer, SummaryEngine
@@ -28,7 +29,9 @@ class Summarizer:
         self.prompts = load_prompts(language_tag=resolve_language(settings.llm.language).tag)
         self.client = ChatClient(settings.llm, services.llm_http, sleep=services.sleep,
                                  ssl_context=services.ssl_context)
-        self.engine = SummaryEngine(self.client, self.prompts)
+        tag = resolve_language(settings.llm.language).tag
+        self.engine = SummaryEngine(self.client, self.prompts,
+                                    fulltext_prompts=load_prompts(language_tag=tag, user="summary.fulltext"))
 
     def report_usage(self, report: Report) -> None:
         """The LLM side of the run report."""
@@ -41,35 +44,44 @@ class Summarizer:
         report.cost_usd = None if usage.cost_usd is None else round(usage.cost_usd, 6)
         report.stopped = str(usage.stopped) if usage.stopped else None
 
-    def key(self, paper: Paper) -> str:
+    def key(self, paper: Paper, seen: SourceText | None = None) -> str:
         llm = self.settings.llm
+        if seen is not None and seen.kind != "abstract":
+            return summary_key(paper, self.engine.fulltext_prompts.version if self.engine.fulltext_prompts else "",
+                               llm.model, llm.language, seen.text)
         return summary_key(paper, self.prompts.version, llm.model, llm.language)
 
-    def cached(self, paper: Paper) -> Summary | None:
-        key = self.key(paper)
+    def cached(self, paper: Paper, seen: SourceText | None = None) -> Summary | None:
+        key = self.key(paper, seen)
         found = self.cache.get_summary(key)
-        if found is None:  # a cache from before content keys: its summaries are not paid for again
+        if found is None and (seen is None or seen.kind == "abstract"):
+            # a cache from before content keys: its summaries are not paid for again
             llm = self.settings.llm
             found = self.cache.moved_summary(key, legacy_summary_key(paper, self.prompts.version, llm.model,
                                                                      llm.language))
         return found
 
-    async def ask(self, paper: Paper) -> Answer:
+    async def ask(self, paper: Paper, seen: SourceText | None = None) -> Answer:
         """The LLM's validated answer for `paper` (not stored yet); errors are this paper's."""
-        return await self.engine.summarize(paper)
+        body = seen.text if seen is not None and seen.kind != "abstract" else None
+        return await self.engine.summarize(paper, body)
 
-    def store(self, paper: Paper, answer: Answer) -> Summary:
+    def store(self, paper: Paper, answer: Answer, seen: SourceText | None = None) -> Summary:
         """Cache a validated answer; an error here (disk full, a locked cache) is the whole run's."""
         summary: Summary = answer.value
-        self.cache.put_summary(self.key(paper), summary, self.settings.llm.model,
+        self.cache.put_summary(self.key(paper, seen), summary, self.settings.llm.model,
                                {"prompt_tokens": answer.prompt_tokens, "completion_tokens": answer.completion_tokens})
         return summary
 
-    async def fresh(self, paper: Paper) -> Summary:
-        return self.store(paper, await self.ask(paper))
+    async def fresh(self, paper: Paper, seen: SourceText | None = None) -> Summary:
+        return self.store(paper, await self.ask(paper, seen), seen)
 
-    def entry(self, paper: Paper, summary: Summary, day: str | None = None) -> Entry:
+    def entry(self, paper: Paper, summary: Summary, day: str | None = None, seen: SourceText | None = None) -> Entry:
+        """The digest entry, with the gate's finding against the text the model was shown."""
+        seen = seen or SourceText()
+        body = seen.text if seen.kind != "abstract" else paper.abstract
+        checks = check_summary(summary, SourceIndex.of(source_text(paper.title, body)))
         return Entry(paper=paper, summary=summary, language=self.settings.llm.language, model=self.settings.llm.model,
-                     day=day)
+                     day=day, source=seen.kind, checks=checks)
 
 

@@ -19,7 +19,9 @@
       more: "more results not shown: refine the search.", back: "Back to the day", permalink: "Link to this paper",
       commaHint: "comma-separated", matched: "Matches your preferences", empty: "No days yet.", forYou: "For you",
       digestOrder: "Digest order", like: "Like", liked: "Liked", exportLikes: "Export likes", moreLike: "More like this",
-      newest: "Newest first", relevance: "Most relevant", sort: "Sort", listed: "Listed, not summarized"},
+      newest: "Newest first", relevance: "Most relevant", sort: "Sort", listed: "Listed, not summarized",
+      notFound: "not found in the source", evidence: "Show where the paper says it",
+      source: {abstract: "from the abstract", html: "from the full text (HTML)", tex: "from the full text (TeX)"}},
     zh: {search: "搜索", searchAll: "搜索全部日期", prefs: "偏好设置", keywords: "关键词", authors: "作者",
       save: "保存", clear: "清除", all: "全部", prev: "前一天", next: "后一天", date: "日期", papers: "篇论文",
       details: "详情", motivation: "动机", method: "方法", result: "结果", conclusion: "结论", abstract: "摘要",
@@ -27,7 +29,8 @@
       more: "条结果未显示，请缩小搜索范围。", back: "返回当天", permalink: "本文链接", commaHint: "用逗号分隔",
       matched: "符合你的偏好", empty: "还没有内容。", forYou: "为你推荐", digestOrder: "摘要顺序", like: "喜欢",
       liked: "已喜欢", exportLikes: "导出喜欢", moreLike: "更多相似", newest: "最新", relevance: "最相关", sort: "排序",
-      listed: "仅列出，未摘要"}
+      listed: "仅列出，未摘要", notFound: "not found in the source（原文中未找到）", evidence: "查看原文出处",
+      source: {abstract: "据摘要", html: "据全文（HTML）", tex: "据全文（TeX）"}}
   };
   var L = LABELS[(M && M.lang || "en").slice(0, 2)] || LABELS.en;
   var MAX_RESULTS = 400;
@@ -129,6 +132,36 @@
     }
     appendMarked(parent, text.slice(last), terms);
     return parent;
+  }
+
+  // The faithfulness gate's finding on a field: an unsupported number marked, each found number a button that
+  // shows the sentence the paper states it in (one click to check any figure).
+  function checked(parent, text, terms, ck, field) {
+    var spans = [];
+    ((ck && ck.u) || []).forEach(function (m) { if (m[0] === field) spans.push({at: m[1], n: m[2], bad: true}); });
+    ((ck && ck.e) || []).forEach(function (m) { if (m[0] === field) spans.push({at: m[1], n: m[2], ev: m[3]}); });
+    spans.sort(function (a, b) { return a.at - b.at; });
+    var pos = 0;
+    text = text || "";
+    spans.forEach(function (s) {
+      if (s.at < pos || text.substr(s.at, s.n.length) !== s.n) return;
+      rich(parent, text.slice(pos, s.at), terms);
+      if (s.bad) {
+        parent.appendChild(el("span", {"class": "unsupported", title: L.notFound}, s.n));
+      } else {
+        var quote = el("q", {"class": "evidence-text", hidden: "hidden"}, s.ev);
+        var button = el("button", {type: "button", "class": "evidence", "aria-expanded": "false", title: L.evidence},
+          s.n);
+        button.onclick = function () {
+          quote.hidden = !quote.hidden;
+          button.setAttribute("aria-expanded", quote.hidden ? "false" : "true");
+        };
+        parent.appendChild(button);
+        parent.appendChild(quote);
+      }
+      pos = s.at + s.n.length;
+    });
+    return rich(parent, text.slice(pos), terms);
   }
 
   function ensureKatex() {
@@ -327,7 +360,8 @@
     if (p.tldr) {
       var tl = el("p", {"class": "tldr"});
       tl.appendChild(el("b", null, "TL;DR "));
-      rich(tl, p.tldr, marks);
+      checked(tl, p.tldr, marks, p.checks, "tldr");
+      if (p.source && L.source[p.source]) tl.appendChild(el("span", {"class": "source"}, L.source[p.source]));
       art.appendChild(tl);
     } else {
       art.appendChild(el("p", {"class": "pending"}, p.listed ? L.listed : L.pending));
@@ -339,7 +373,7 @@
       ["comment", p.comment]].forEach(function (f) {
       if (!f[1]) return;
       dl.appendChild(el("dt", null, L[f[0]]));
-      dl.appendChild(rich(el("dd"), f[1], marks));
+      dl.appendChild(checked(el("dd"), f[1], marks, p.checks, f[0]));
     });
     details.appendChild(dl);
     art.appendChild(details);

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from summarizer.core.errors import BudgetExceeded, Interrupted, LLMError, RunFailed, SummarizerError
-from summarizer.core.models import Paper, Summary
+from summarizer.core.models import Paper, SourceText, Summary
 from summarizer.jobs.nightly.day_run import DayState, Run
 from summarizer.jobs.nightly.stages.summarize_batch import add_batch_cost, summarize_batch
 from summarizer.jobs.report import Failure
@@ -30,9 +30,9 @@ STOP_GRACE = 2.0  # seconds in-flight requests get to land after a signal (their
 
 
 async def _summary_of(run: Run, paper: Paper, failures: Mapping[str, str] | None,
-                      unfinished: set[str]) -> Summary | None:
+                      unfinished: set[str], seen: SourceText | None) -> Summary | None:
     """The paper's summary, or None when it failed or was not started (recorded either way)."""
-    summary = None if run.params.force else run.summarizer.cached(paper)
+    summary = None if run.params.force else run.summarizer.cached(paper, seen)
     if summary is not None:
         run.progress.cached += 1
         return summary
@@ -45,7 +45,7 @@ async def _summary_of(run: Run, paper: Paper, failures: Mapping[str, str] | None
         reason = failures.get(paper.id, "no answer from the batch")
     else:
         try:
-            answer = await run.summarizer.ask(paper)
+            answer = await run.summarizer.ask(paper, seen)
         except BudgetExceeded:
             run.report.not_started += 1
             run.report.budget_reached = True
@@ -56,7 +56,7 @@ async def _summary_of(run: Run, paper: Paper, failures: Mapping[str, str] | None
             log.debug("unexpected error on %s", paper.id, exc_info=True)
             reason = f"unexpected error: {type(exc).__name__}: {exc}"
         else:
-            return run.summarizer.store(paper, answer)  # outside the try: a cache that fails is the run's
+            return run.summarizer.store(paper, answer, seen)  # outside the try: a cache that fails is the run's
     unfinished.add(paper.id)
     if reason is not None:
         run.progress.failed += 1
@@ -65,29 +65,30 @@ async def _summary_of(run: Run, paper: Paper, failures: Mapping[str, str] | None
 
 
 async def _work(run: Run, queue: asyncio.Queue[Paper], failures: Mapping[str, str] | None,
-                unfinished: set[str]) -> None:
+                unfinished: set[str], seen: Mapping[str, SourceText]) -> None:
     while not queue.empty():
         paper = queue.get_nowait()
-        if await _summary_of(run, paper, failures, unfinished) is not None:
+        if await _summary_of(run, paper, failures, unfinished, seen.get(paper.id)) is not None:
             run.progress.done += 1
         run.services.on_progress(run.progress)
 
 
 async def _all_workers(run: Run, papers: list[Paper], failures: Mapping[str, str] | None,
-                       unfinished: set[str]) -> None:
+                       unfinished: set[str], seen: Mapping[str, SourceText]) -> None:
     queue: asyncio.Queue[Paper] = asyncio.Queue()
     for paper in papers:
         queue.put_nowait(paper)
     async with asyncio.TaskGroup() as group:
         for _ in range(run.settings.llm.max_concurrency):
-            group.create_task(_work(run, queue, failures, unfinished))
+            group.create_task(_work(run, queue, failures, unfinished, seen))
 
 
-async def run_workers(run: Run, papers: list[Paper], failures: Mapping[str, str] | None) -> set[str]:
+async def run_workers(run: Run, papers: list[Paper], failures: Mapping[str, str] | None,
+                      seen: Mapping[str, SourceText] | None = None) -> set[str]:
     """Every paper through the workers; returns the ids left unfinished. A signal gives in-flight requests
     `STOP_GRACE` seconds; a worker's error that is no paper's stops them all and raises `RunFailed`."""
     unfinished: set[str] = set()  # failed or not started, filled by the workers
-    workers = asyncio.create_task(_all_workers(run, papers, failures, unfinished))
+    workers = asyncio.create_task(_all_workers(run, papers, failures, unfinished, seen or {}))
     stopper = asyncio.create_task(run.stop.wait())
     try:
         await asyncio.wait({workers, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -135,7 +136,7 @@ async def summarize(run: Run, state: DayState) -> DayState:
         run.report.mode, run.report.batch = "batch", run.params.batch_report
     chosen = [p for p in state.papers if state.selected is None or p.id in state.selected]
     try:
-        unfinished = await run_workers(run, chosen, failures)
+        unfinished = await run_workers(run, chosen, failures, state.seen)
     except SummarizerError as exc:
         finish_counts(run, accepted)
         _record_stop(run, state, str(exc))

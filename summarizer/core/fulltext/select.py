@@ -1,0 +1,80 @@
+"""The part of a paper that fits the model's input budget, chosen by what a summary needs most.
+
+First the abstract and the introduction; then the method, the experiments and results, and every
+table; then the conclusion; the rest only while room is left. Paragraphs are taken whole, in that
+order of need, and shown in the paper's own order, each under its section's heading. Tokens are
+counted by the caller's counter (tiktoken's, for the configured model), so the budget holds as the
+provider counts it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from pydantic import BaseModel, ConfigDict
+
+from summarizer.core.fulltext.document import Document
+
+_INTRO = re.compile(r"intro|background|overview|motivation|preliminar", re.I)
+_CORE = re.compile(r"method|approach|model|framework|algorithm|architect|design|propos|techni|system|theor|"
+                   r"main result|experiment|evaluat|result|benchmark|empiric|simulat|analys|ablation|"
+                   r"performance|stud|dataset|setup|implement", re.I)
+_END = re.compile(r"conclu|discussion|summary|future|limitation|outlook", re.I)
+_TAIL = re.compile(r"appendix|acknowledg|supplement|proof of|funding|author contribution", re.I)
+
+
+class Selection(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    tokens: int
+    sections: list[str]  # the headings shown, in order
+
+
+def _need(heading: str, paragraph: str, index: int) -> int:
+    """0 most needed .. 4 only if room is left."""
+    if paragraph.startswith("Table:"):
+        return 2
+    if _TAIL.search(heading):
+        return 4
+    if index == 0 and not heading or _INTRO.search(heading):
+        return 1
+    if _END.search(heading):
+        return 3
+    if _CORE.search(heading):
+        return 2
+    return 4
+
+
+def select_text(document: Document, abstract: str, budget: int, count: Callable[[str], int]) -> Selection:
+    """The abstract (the paper's, or the document's own) and as much of the body as `budget` tokens hold."""
+    head = f"Abstract\n{abstract or document.abstract}"
+    used = count(head)
+    candidates = []  # (need, position, section index, paragraph)
+    for s_index, section in enumerate(document.sections):
+        for p_index, paragraph in enumerate(section.paragraphs):
+            candidates.append((_need(section.heading, paragraph, s_index), (s_index, p_index), paragraph))
+    chosen: list[tuple[int, int]] = []  # in order of need
+    for _, position, paragraph in sorted(candidates, key=lambda c: (c[0], c[1])):
+        cost = count(paragraph) + 2
+        if used + cost <= budget:
+            chosen.append(position)
+            used += cost
+    while True:  # headings and joins cost a few tokens more than the paragraphs alone: drop the least needed
+        text, shown = _assemble(document, head, set(chosen))
+        tokens = count(text)
+        if tokens <= budget or not chosen:
+            return Selection(text=text, tokens=tokens, sections=shown)
+        chosen.pop()
+
+
+def _assemble(document: Document, head: str, chosen: set[tuple[int, int]]) -> tuple[str, list[str]]:
+    parts, shown = [head], []
+    for s_index, section in enumerate(document.sections):
+        kept = [p for p_index, p in enumerate(section.paragraphs) if (s_index, p_index) in chosen]
+        if kept:
+            title = section.heading or "(untitled)"
+            shown.append(title)
+            parts.append(f"## {title}\n" + "\n\n".join(kept))
+    return "\n\n".join(parts), shown
