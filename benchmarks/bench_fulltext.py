@@ -40,7 +40,7 @@ from summarizer.edges.storage.cache import SummaryCache  # noqa: E402
 from summarizer.jobs.services import Services  # noqa: E402
 from summarizer.jobs.summaries.summarizer import Summarizer  # noqa: E402
 
-PAPERS = {"1410.2597": "stat.ME", "2006.10256": "cs.MS", "1307.6212": "astro-ph.IM", "1801.02634": "astro-ph.IM",
+PAPERS = {"1410.2597": "stat.ME", "2006.10256": "cs.MS", "2405.16513": "math.SG", "1801.02634": "astro-ph.IM",
           "1407.6245": "cs.MS"}
 
 

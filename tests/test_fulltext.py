@@ -104,7 +104,8 @@ def test_a_small_budget_prefers_results_and_tables_to_the_appendix() -> None:
 # Hostile archives: each is refused with one line naming why
 
 
-def _tar(members: dict[str, bytes]) -> bytes:
+def tar_gz(members: dict[str, bytes]) -> bytes:
+    """An e-print as arXiv packs one: a gzipped tar of the given members."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         for name, data in members.items():
@@ -115,10 +116,10 @@ def _tar(members: dict[str, bytes]) -> bytes:
 
 
 HOSTILE = {
-    "tar with ../": (_tar({"../../etc/cron.d/x.tex": b"\\documentclass{article}"}), "points outside its folder"),
-    "absolute path": (_tar({"/tmp/evil.tex": b"x"}), "points outside its folder"),
+    "tar with ../": (tar_gz({"../../etc/cron.d/x.tex": b"\\documentclass{article}"}), "points outside its folder"),
+    "absolute path": (tar_gz({"/tmp/evil.tex": b"x"}), "points outside its folder"),
     "zip bomb": (gzip.compress(b"\0" * 5_000_000), "unpacks to more than 1 MB"),
-    "input loop": (_tar({"main.tex": b"\\documentclass{article}\\begin{document}\\input{b}\\end{document}",
+    "input loop": (tar_gz({"main.tex": b"\\documentclass{article}\\begin{document}\\input{b}\\end{document}",
                          "b.tex": b"\\input{main}"}), "\\input loop: main.tex -> b.tex -> main.tex"),
     "pdf": (b"%PDF-1.5\n...", "is a PDF"),
 }

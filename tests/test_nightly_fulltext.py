@@ -5,10 +5,8 @@ exactly as before, and no paper's full text stops the run."""
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import re
-import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from summarizer.core.digest.parser import parse_digest
 from summarizer.core.settings import EmbeddingSettings, FulltextSettings, ProfileSettings, Settings
 from tests.conftest import ROOT
 from tests.fakes import FakeServer
+from tests.test_fulltext import tar_gz
 from tests.test_nightly import make_settings, nightly
 
 FULLTEXT = ROOT / "fixtures" / "fulltext"
@@ -106,22 +105,12 @@ def test_top_five_get_their_full_text_and_the_rest_render_as_before(tmp_path: Pa
     assert after == before
 
 
-def _tar(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def test_hostile_sources_end_in_one_line_each_and_the_run_goes_on(tmp_path: Path, server: FakeServer) -> None:
     page = gzip.decompress((FULLTEXT / "2405.16513" / "paper.html.gz").read_bytes())
     hostile = {
-        "tar": ("e-print", _tar({"../../x.tex": b"\\documentclass{article}"}), "points outside its folder"),
+        "tar": ("e-print", tar_gz({"../../x.tex": b"\\documentclass{article}"}), "points outside its folder"),
         "bomb": ("e-print", gzip.compress(b"\0" * 3_000_000), "unpacks to more than 1 MB"),
-        "loop": ("e-print", _tar({"main.tex": b"\\documentclass{article}\\begin{document}\\input{b}\\end{document}",
+        "loop": ("e-print", tar_gz({"main.tex": b"\\documentclass{article}\\begin{document}\\input{b}\\end{document}",
                                   "b.tex": b"\\include{main}"}), "\\input loop: main.tex -> b.tex -> main.tex"),
         "huge": ("e-print", None, "larger than 1 MB"),
         "script": ("html", page.replace(b"</head>", b"<script>alert(document.cookie)</script></head>", 1),

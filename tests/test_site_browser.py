@@ -253,7 +253,7 @@ def test_an_unsupported_number_is_marked_and_each_found_one_shows_its_sentence(d
     buttons[1].click()  # one click shows the sentence the paper states it in
     assert driver.execute_script(quote + ".hidden") is False
     assert "65.25 on CIRR" in driver.execute_script(quote + ".textContent")
-    assert "full text (HTML)" in driver.execute_script("return document.querySelector('.tldr .source').textContent")
+    assert "全文（HTML）" in driver.execute_script("return document.querySelector('.tldr .source').textContent")
 
 
 @pytest.fixture(scope="module")

@@ -174,3 +174,16 @@ def test_placeholders_and_echoed_instructions_are_refused() -> None:
         validate_answer(json.dumps(echo), ABSTRACT, EN, 0.0, template)
     math = dict(good(), method="使用 $x$ 与 $n$ 个样本训练。")  # LaTeX is not a template variable
     assert validate_answer(json.dumps(math, ensure_ascii=False), ABSTRACT, ZH, 0.5, template).method == math["method"]
+
+
+@pytest.mark.parametrize("echo", ["主要结果和关键数字", "主要发现，包括关键数字"])
+def test_a_short_field_rewording_the_prompts_description_is_refused(echo: str) -> None:
+    # Qwen2.5-Coder-1.5B wrote these as a whole Result, from the system prompt's "主要发现和关键数字"
+    from summarizer.core.validate import check_not_template
+    from summarizer.edges.resources import load_prompts
+
+    prompts = load_prompts(language_tag="zh-Hans")
+    fields = {"tldr": "一种新方法", "result": echo}
+    with pytest.raises(AnswerInvalid, match="repeats the instructions"):
+        check_not_template(fields, prompts.system + "\n" + prompts.user)
+    check_not_template({"result": "在ImageNet上准确率达到85.2%，比基线高3个百分点"}, prompts.system + "\n" + prompts.user)

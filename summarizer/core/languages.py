@@ -24,6 +24,9 @@ class Language:
     translate: str  # the last line of a translation request, in the language itself
     aliases: tuple[str, ...] = ()
     words: tuple[str, ...] = ()  # frequent short words, for Latin-script languages
+    # a full-text request's note on Result, in the language itself (a small model follows its own language's
+    # words better than the English line before them)
+    fulltext_note: str = ""
 
     @property
     def script_pattern(self) -> str | None:
@@ -51,6 +54,7 @@ LANGUAGES: tuple[Language, ...] = (
                      "motivation 写研究问题与动机，method 写具体做法，result 写主要结果和关键数字，"
                      "conclusion 写这些结果意味着什么；五个字段的内容不要互相重复。"),
         translate="请把上面的文字翻译成简体中文。",
+        fulltext_note="result 必须写出正文（实验、表格、统计）中的具体数字，按原文照抄，不要写原文没有的数字。",
         aliases=("simplified chinese", "中文", "简体中文", "汉语", "zh", "zh-hans", "zh-cn", "zh-sg", "cmn"),
     ),
     Language(
@@ -61,6 +65,7 @@ LANGUAGES: tuple[Language, ...] = (
                      "motivation 寫研究問題與動機，method 寫具體做法，result 寫主要結果和關鍵數字，"
                      "conclusion 寫這些結果意味著什麼；五個欄位的內容不要互相重複。"),
         translate="請把上面的文字翻譯成繁體中文。",
+        fulltext_note="result 必須寫出正文（實驗、表格、統計）中的具體數字，按原文照抄，不要寫原文沒有的數字。",
         aliases=("繁體中文", "繁体中文", "zh-hant", "zh-tw", "zh-hk", "zh-mo"),
     ),
     Language(

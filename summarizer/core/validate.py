@@ -194,9 +194,18 @@ def check_not_template(fields: dict[str, str], template: str) -> None:
         if found:
             raise AnswerInvalid(f"the field '{name}' contains placeholder text ({found.group(0)!r}); "
                                 "write the real content", "template")
-        flat = " ".join(value.split()).lower().strip(" .;:")
-        if len(flat) >= 20 and flat in prompt:
+        flat = " ".join(value.split()).lower().strip(" .;:。；：")
+        if len(flat) >= 20 and flat in prompt or _echoes_a_line(flat, template):
             raise AnswerInvalid(f"the field '{name}' repeats the instructions instead of answering them", "template")
+
+
+def _echoes_a_line(flat: str, template: str) -> bool:
+    """A short field that is one of the prompt's own descriptions, reworded a little: "主要结果和关键数字" for the
+    system prompt's "主要发现和关键数字" (Qwen2.5-Coder-1.5B wrote it as a whole Result)."""
+    if len(flat) > 30 or flat.isascii():
+        return False
+    pieces = (p.strip().lower() for p in re.split(r"[\n：:；;。，,\"“”]", template))
+    return any(len(p) >= 4 and difflib.SequenceMatcher(None, flat, p).ratio() >= 0.75 for p in pieces)
 
 
 def validate_fields(data: Any) -> dict[str, str]:

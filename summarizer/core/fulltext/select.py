@@ -1,7 +1,8 @@
 """The part of a paper that fits the model's input budget, chosen by what a summary needs most.
 
-First the abstract and the introduction; then the method, the experiments and results, and every
-table; then the conclusion; the rest only while room is left. Paragraphs are taken whole, in that
+First the abstract and the introduction (its first paragraph always, the rest within a share of
+the budget); then the method, the experiments and results, and every table; then the conclusion;
+the rest only while room is left. Paragraphs are taken whole, in that
 order of need, and shown in the paper's own order, each under its section's heading. Tokens are
 counted by the caller's counter (tiktoken's, for the configured model), so the budget holds as the
 provider counts it.
@@ -22,6 +23,9 @@ _CORE = re.compile(r"method|approach|model|framework|algorithm|architect|design|
                    r"performance|stud|dataset|setup|implement", re.I)
 _END = re.compile(r"conclu|discussion|summary|future|limitation|outlook", re.I)
 _TAIL = re.compile(r"appendix|acknowledg|supplement|proof of|funding|author contribution", re.I)
+
+
+INTRO_SHARE = 0.35  # of the budget, at most, for the introduction beyond its first paragraph
 
 
 class Selection(BaseModel):
@@ -56,11 +60,15 @@ def select_text(document: Document, abstract: str, budget: int, count: Callable[
         for p_index, paragraph in enumerate(section.paragraphs):
             candidates.append((_need(section.heading, paragraph, s_index), (s_index, p_index), paragraph))
     chosen: list[tuple[int, int]] = []  # in order of need
-    for _, position, paragraph in sorted(candidates, key=lambda c: (c[0], c[1])):
+    intro = 0
+    for need, position, paragraph in sorted(candidates, key=lambda c: (c[0], c[1])):
         cost = count(paragraph) + 2
+        if need == 1 and intro and intro + cost > budget * INTRO_SHARE:
+            continue  # a long introduction leaves room for the method, the results and the tables
         if used + cost <= budget:
             chosen.append(position)
             used += cost
+            intro += cost if need == 1 else 0
     while True:  # headings and joins cost a few tokens more than the paragraphs alone: drop the least needed
         text, shown = _assemble(document, head, set(chosen))
         tokens = count(text)

@@ -206,7 +206,8 @@ class SummaryEngine:
         lang = self.language
         prompts = self.fulltext_prompts if body is not None and self.fulltext_prompts else self.prompts
         return prompts.messages(language=lang.name, instruction=lang.instruction, id=paper.id,
-                                title=paper.title, abstract=paper.abstract, text=body or "")
+                                title=paper.title, abstract=paper.abstract, text=body or "",
+                                fulltext_note=lang.fulltext_note)
 
     def check(self, paper: Paper) -> Callable[[str | None], Summary]:
         threshold, template, lang = self.settings.min_target_ratio, self.template, self.language
