@@ -183,7 +183,7 @@ def test_a_short_field_rewording_the_prompts_description_is_refused(echo: str) -
     from summarizer.edges.resources import load_prompts
 
     prompts = load_prompts(language_tag="zh-Hans")
-    fields = {"tldr": "一种新方法", "result": echo}
+    template = prompts.system + "\n" + prompts.user
     with pytest.raises(AnswerInvalid, match="repeats the instructions"):
-        check_not_template(fields, prompts.system + "\n" + prompts.user)
-    check_not_template({"result": "在ImageNet上准确率达到85.2%，比基线高3个百分点"}, prompts.system + "\n" + prompts.user)
+        check_not_template({"tldr": "一种新方法", "result": echo}, template)
+    check_not_template({"result": "在ImageNet上准确率达到85.2%，比基线高3个百分点"}, template)
