@@ -62,9 +62,19 @@ def _terms(text: str) -> str:
 
 
 def keyword_hits(paper: Paper, keywords: Sequence[str]) -> list[str]:
-    """Keywords found as whole words (or phrases) in the title or abstract, case-insensitively."""
-    text = _terms(f"{paper.title} {paper.abstract}")
-    return [k for k in keywords if k.strip() and _terms(k) in text]
+    """Keywords found as whole words (or phrases) in the title or abstract, case-insensitively. A keyword
+    with signs in it ("C++", "C#", ".NET") is found as written, signs and all: read as words, "C++" was
+    "c", and "(c)" in an abstract dropped the paper."""
+    raw = f"{paper.title} {paper.abstract}"
+    text = _terms(raw)
+    return [k for k in keywords if k.strip() and (_literal_hit(k, raw) if _SIGNS.search(k) else _terms(k) in text)]
+
+
+_SIGNS = re.compile(r"[^\w\s-]")
+
+
+def _literal_hit(keyword: str, text: str) -> bool:
+    return re.search(r"(?<![\w+#])" + re.escape(keyword.strip()) + r"(?![\w+#])", text, re.IGNORECASE) is not None
 
 
 def author_hits(paper: Paper, authors: Sequence[str]) -> list[str]:

@@ -9,6 +9,7 @@ managers export it); `papers` are arXiv ids, fetched through the API once and ke
 from __future__ import annotations
 
 import json
+import logging
 import re
 import tomllib
 from datetime import date
@@ -24,6 +25,8 @@ from summarizer.core.settings import ProfileSettings
 from summarizer.edges.arxiv.fetch import ArxivFetcher
 from summarizer.edges.storage.cache import PaperStore
 from summarizer.edges.storage.store import read_records
+
+log = logging.getLogger(__name__)
 
 
 def load_profile_file(path: Path) -> ProfileSettings:
@@ -56,11 +59,40 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"[{}]", "", text).split())
 
 
+_MONTHS = {m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                        "dec"), start=1)}
+
+
+def _month(month: Any) -> int | None:
+    """BibTeX's `month = jan` (a macro), "January", "1" or 1 as a number; None when it says none."""
+    text = str(month or "").strip().strip("{}").lower()
+    if text.isdigit() and 1 <= int(text) <= 12:
+        return int(text)
+    return _MONTHS.get(text[:3])
+
+
 def _year_date(year: Any, month: Any = None) -> date | None:
     try:
-        return date(int(str(year)[:4]), int(month) if str(month or "").isdigit() else 7, 1)
+        return date(int(str(year)[:4]), _month(month) or 7, 1)  # no month: the middle of the year
     except (TypeError, ValueError):
         return None
+
+
+def _csl_date(issued: Any) -> date | None:
+    """CSL-JSON's `issued`: {"date-parts": [[2021, 3]]} as the spec says, or as exports write it: a string
+    ("2021-03-04"), {"raw": ...} or {"literal": ...}, or the date parts without their wrapper."""
+    if isinstance(issued, dict):
+        parts = issued.get("date-parts")
+        if parts is None:
+            return _csl_date(issued.get("raw") or issued.get("literal"))
+        return _csl_date(parts)
+    if isinstance(issued, list) and issued:
+        first = issued[0] if isinstance(issued[0], list) else issued
+        return _year_date(first[0], first[1] if len(first) > 1 else None) if first and first[0] else None
+    if isinstance(issued, str | int):
+        found = re.match(r"\s*(\d{4})(?:[-/](\d{1,2}))?", str(issued))
+        return _year_date(found.group(1), found.group(2)) if found else None
+    return None
 
 
 def read_bibtex(path: Path) -> list[ProfileItem]:
@@ -70,11 +102,12 @@ def read_bibtex(path: Path) -> list[ProfileItem]:
         library = bibtexparser.parse_string(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}", key="profile.bibtex") from None
-    items = []
+    items, untitled = [], 0
     for entry in library.entries:
         fields = {k.lower(): v for k, v in entry.fields_dict.items()}
         title = _plain(str(fields["title"].value)) if "title" in fields else ""
         if not title:
+            untitled += 1
             continue
         abstract = _plain(str(fields["abstract"].value)) if "abstract" in fields else ""
         when = _year_date(fields["year"].value, fields["month"].value if "month" in fields else None) \
@@ -83,6 +116,17 @@ def read_bibtex(path: Path) -> list[ProfileItem]:
     if not items and library.failed_blocks:
         raise ConfigError(f"{path}: no BibTeX entry could be read ({len(library.failed_blocks)} failed)",
                           key="profile.bibtex")
+    return _some(items, untitled, path, "BibTeX entries (is it RIS, or another format?)")
+
+
+def _some(items: list[ProfileItem], untitled: int, path: Path, what: str) -> list[ProfileItem]:
+    """A file that gave no profile item is an error, never an empty profile ranking nothing; skipped items
+    are a warning."""
+    if not items:
+        reason = f"its {untitled} items have no title" if untitled else f"no {what}"
+        raise ConfigError(f"{path}: no profile item read: {reason}", key="profile.bibtex")
+    if untitled:
+        log.warning("%s: %d of %d items have no title and were skipped", path, untitled, untitled + len(items))
     return items
 
 
@@ -93,20 +137,20 @@ def read_csl_json(path: Path) -> list[ProfileItem]:
         raise ConfigError(f"{path} is not CSL-JSON ({exc})", key="profile.bibtex") from None
     if not isinstance(data, list):
         raise ConfigError(f"{path}: CSL-JSON is a list of items", key="profile.bibtex")
-    items = []
+    items, untitled = [], 0
     for item in data:
-        if not isinstance(item, dict) or not isinstance(item.get("title"), str):
+        if not isinstance(item, dict) or not isinstance(item.get("title"), str) or not item["title"].strip():
+            untitled += 1
             continue
-        parts = (item.get("issued") or {}).get("date-parts") or [[None]]
-        first = parts[0] if parts and isinstance(parts[0], list) else [None]
-        when = _year_date(first[0], first[1] if len(first) > 1 else None) if first and first[0] else None
         title = _plain(item["title"])
         items.append(ProfileItem(title=title, text=f"{title}. {_plain(str(item.get('abstract') or ''))}".strip(),
-                                 when=when))
-    return items
+                                 when=_csl_date(item.get("issued"))))
+    return _some(items, untitled, path, "CSL-JSON items")
 
 
 def read_papers_file(path: Path) -> list[ProfileItem]:
+    if not path.exists():
+        raise ConfigError(f"no such records file {path}", key="profile.papers_files")
     try:
         entries = read_records(path)
     except RecordsError as exc:
@@ -131,8 +175,15 @@ def file_items(profile: ProfileSettings) -> list[ProfileItem]:
         path = Path(name).expanduser()
         if not path.exists():
             raise ConfigError(f"no such file {path}", key="profile.bibtex")
-        items += read_csl_json(path) if path.suffix.lower() == ".json" else read_bibtex(path)
+        items += read_reference_file(path)
     return items
+
+
+def read_reference_file(path: Path) -> list[ProfileItem]:
+    """A reference manager's export: CSL-JSON (.json) or BibTeX (anything else)."""
+    if not path.exists():
+        raise ConfigError(f"no such file {path}", key="profile.bibtex")
+    return read_csl_json(path) if path.suffix.lower() == ".json" else read_bibtex(path)
 
 
 async def arxiv_items(profile: ProfileSettings, fetcher: ArxivFetcher, cache_dir: Path) -> list[ProfileItem]:

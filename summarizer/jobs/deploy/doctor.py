@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from summarizer.core.errors import DeliveryError, LLMError, RunStopped, SummarizerError
+from summarizer.core.errors import ConfigError, DeliveryError, LLMError, RunStopped, SummarizerError
 from summarizer.core.pricing import price_for
-from summarizer.core.settings import EmailChannel, Settings
+from summarizer.core.settings import EmailChannel, ProfileSettings, Settings
 from summarizer.edges.arxiv.fetch import ArxivFetcher
 from summarizer.edges.delivery.send import check_apprise, check_email
 from summarizer.edges.llm.client import MODES, ChatClient, ModeRejected
+from summarizer.edges.ranking.profile_sources import read_papers_file, read_reference_file
 from summarizer.edges.storage.store import ensure_writable
 from summarizer.jobs.services import Services
 
@@ -123,6 +124,23 @@ async def run_doctor(settings: Settings, services: Services, config_path: str) -
     checks.append(await _arxiv_check(settings, services))
     checks += await asyncio.to_thread(channel_checks, settings, dict(os.environ))
     checks += size_checks(settings)
+    checks += profile_checks(settings.profile)
+    return checks
+
+
+def profile_checks(profile: ProfileSettings) -> list[Check]:
+    """How many profile items each file gives: a file that reads as nothing is named, never a silent empty profile."""
+    checks = []
+    for key, names, read in (("papers_files", profile.papers_files, read_papers_file),
+                             ("bibtex", profile.bibtex, read_reference_file)):
+        for name in names:
+            path = Path(name).expanduser()
+            try:
+                items = read(path)
+            except ConfigError as exc:
+                checks.append(Check(False, "profile", str(exc), f"fix or remove it from [profile] {key}"))
+            else:
+                checks.append(Check(True, "profile", f"{path}: {len(items)} items"))
     return checks
 
 
