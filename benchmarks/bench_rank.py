@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import gzip
 import json
+import os
 import random
 import resource
 import sys
@@ -33,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from summarizer.core.models import Paper, paper_from_record  # noqa: E402
-from summarizer.core.ranking import ProfileItem, nearest, paper_text, rank, recency_weights  # noqa: E402
+from summarizer.core.ranking import ProfileItem, nearest, paper_text, rank, recency_weights, unit_rows  # noqa: E402
 from summarizer.core.settings import EmbeddingSettings, LLMSettings, PathSettings, Settings  # noqa: E402
 from summarizer.jobs.rank.day import relevance_of  # noqa: E402
 
@@ -186,8 +187,14 @@ def cost(top: int = 30, n: int = 500) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--learned", action="store_true", help="only the learned ranker against arxiv-sanity-lite's")
     args = parser.parse_args()
     days = load_days()
+    if args.learned:
+        cache = Path.home() / ".cache" / "summarizer-bench-rank"
+        MODELS.mkdir(parents=True, exist_ok=True)
+        learned_against_the_anchor(days, TOPICS[:3] if args.quick else TOPICS, cache)
+        return
     print(f"{sum(len(v) for v in days.values())} papers in {len(days)} days")
     cache = Path.home() / ".cache" / "summarizer-bench-rank"  # embeddings kept between runs: warm after the first
     cache.mkdir(parents=True, exist_ok=True)
@@ -204,6 +211,75 @@ def main() -> None:
     print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
           "(target < 1 GiB)")
     asyncio.run(asyncio.sleep(0))
+
+
+
+def _sanity_scores(train: list[str], positive: set[int], day: list[str]) -> np.ndarray:
+    """arxiv-sanity-lite's recommender, as issue 23 fixes it: TF-IDF over title | abstract, 1-2 grams, sublinear tf,
+    max_df 0.1, min_df 5, 20k features, LinearSVC(C=0.01, balanced), trained on the profile's days plus the day."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.svm import LinearSVC
+
+    texts = train + day
+    matrix = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.1, min_df=5,
+                             max_features=20_000).fit_transform(texts)
+    labels = np.array([1 if i in positive else 0 for i in range(len(texts))])
+    model = LinearSVC(C=0.01, class_weight="balanced").fit(matrix, labels)
+    return np.asarray(model.decision_function(matrix[len(train):]))
+
+
+def learned_against_the_anchor(days: dict[date, list[Paper]], topics: list[str], cache: Path) -> None:
+    """The default learned ranker against arxiv-sanity-lite's, on the same held-out days (mean nDCG@20)."""
+    from benchmarks.learned_ranker import Examples, learned_scores
+    from summarizer.edges.ranking.embeddings import EmbeddingCache, embed_cached, make_embedder
+
+    settings = settings_for("local", cache)
+    embedder = make_embedder(settings.embedding, settings.llm, cache)
+    assert embedder is not None
+    store = EmbeddingCache(cache)
+    every = [p for d in sorted(days) for p in days[d]]
+    started = time.perf_counter()
+    vectors = dict(zip((p.id for p in every), unit_rows(embed_cached(embedder, store, [paper_text(p) for p in every],
+                                                                     64)), strict=True))
+    store.close()
+    print(f"  embedded {len(every)} papers in {time.perf_counter() - started:.0f} s")
+    ordered = sorted(days)
+    totals: dict[str, list[float]] = defaultdict(list)
+    for topic in topics:
+        profile: list[tuple[date, Paper]] = []
+        for day in ordered:
+            for paper in days[day]:
+                if topic in paper.categories and len(profile) < 30:
+                    profile.append((day, paper))
+        ids = {p.id for _, p in profile}
+        profile_days = sorted({d for d, _ in profile})
+        train = [p for d in profile_days for p in days[d]]
+        positive_at = {i for i, p in enumerate(train) if p.id in ids}
+        later = [d for d in ordered if d > profile_days[-1] and any(topic in p.categories for p in days[d])]
+        per: dict[str, list[float]] = defaultdict(list)
+        for day in later:
+            papers = [p for p in days[day] if p.id not in ids]
+            texts = [paper_text(p) for p in papers]
+            sanity = _sanity_scores([paper_text(p) for p in train], positive_at, texts)
+            recent = [p for d in ordered if d < day for p in days[d]][-1200:]  # the background: recent days
+            pos = [p for _, p in profile]
+            ours = learned_scores(
+                Examples(texts, np.array([vectors[p.id] for p in papers])),
+                Examples([paper_text(p) for p in pos], np.array([vectors[p.id] for p in pos])),
+                Examples([paper_text(p) for p in recent if p.id not in ids],
+                         np.array([vectors[p.id] for p in recent if p.id not in ids])),
+                c=float(os.environ.get("LEARNED_C", "0.1")), embedding_weight=float(os.environ.get("LEARNED_W", "1")))
+            assert ours is not None
+            for name, scores in (("arxiv-sanity-lite", sanity), ("learned", ours)):
+                order = [papers[i] for i in np.argsort(-scores, kind="stable")]
+                per[name].append(metrics(order, topic)[1])
+        line = "  ".join(f"{n}: nDCG@20 {np.mean(v):.3f}" for n, v in per.items())
+        print(f"  {topic:<8} ({len(later)} days)  {line}", flush=True)
+        for name, values in per.items():
+            totals[name].append(float(np.mean(values)))
+    anchor, learned = np.mean(totals["arxiv-sanity-lite"]), np.mean(totals["learned"])
+    print(f"  mean nDCG@20: arxiv-sanity-lite {anchor:.3f}, learned {learned:.3f} ({learned / anchor:.2f}x; "
+          "target >= 1.25x)")
 
 
 if __name__ == "__main__":
