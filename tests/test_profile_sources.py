@@ -84,3 +84,45 @@ def test_doctor_says_how_many_items_each_profile_file_gave(tmp_path: Path) -> No
     checks = profile_checks(ProfileSettings(bibtex=[str(good), str(ris)]))
     assert [(c.ok, c.detail) for c in checks][0] == (True, f"{good}: 2 items")
     assert not checks[1].ok and "no profile item read" in checks[1].detail
+
+
+def test_disliked_papers_and_their_nearest_neighbours_leave_the_top_20(tmp_path: Path) -> None:
+    # a real day (daily-arXiv-ai-enhanced's 2026-05-21, 231 papers) ranked by BM25 for a reader of three liked
+    # papers; the reader then says "not for me" to the day's 5 best-ranked papers of one category of the top 20
+    import numpy as np
+
+    from summarizer.core.models import paper_from_record
+    from summarizer.core.ranking import ProfileItem, paper_text, rank, recency_weights
+    from summarizer.core.settings import EmbeddingSettings, LLMSettings, PathSettings, Settings
+    from summarizer.edges.ranking.embeddings import bm25_similarity
+    from summarizer.jobs.rank.day import relevance_of
+    from tests.conftest import ROOT
+
+    day = [paper_from_record(json.loads(line)) for line in
+           (ROOT / "fixtures" / "dae" / "2026-05-21_AI_enhanced_Chinese.jsonl").read_text().splitlines()]
+    liked = [paper_from_record(json.loads(line)) for line in
+             (ROOT / "fixtures" / "dae" / "2025-12-25_AI_enhanced_Chinese.jsonl").read_text().splitlines()
+             if "recommend" in line.lower()][:3]
+    items = [ProfileItem(title=p.title, text=paper_text(p)) for p in liked]
+    settings = Settings(llm=LLMSettings(model="m"), paths=PathSettings(cache_dir=str(tmp_path)),
+                        embedding=EmbeddingSettings(backend="bm25"))
+    weights = recency_weights(items, date(2026, 5, 21), 365.0)
+
+    def top20(disliked: list[ProfileItem]) -> list[str]:
+        ranked = rank(day, items, relevance_of(settings, tmp_path, day, items, weights, disliked), [], [])
+        assert not any(r.why.removeprefix("like: ") in {d.title for d in disliked} for r in ranked)
+        return [r.id for r in ranked[:20]]
+
+    before = top20([])
+    by_id = {p.id: p for p in day}
+    category = max({by_id[i].primary_category for i in before},
+                   key=lambda c: sum(by_id[i].primary_category == c for i in before))
+    hated = [by_id[i] for i in before if by_id[i].primary_category == category][:5]
+    texts = [paper_text(p) for p in day]
+    sims = bm25_similarity(texts, [paper_text(p) for p in hated])
+    for column in range(len(hated)):
+        sims[[p.id for p in day].index(hated[column].id), column] = -1  # a paper is not its own neighbour
+    neighbours = {day[int(np.argmax(sims[:, c]))].id for c in range(len(hated))}
+    after = top20([ProfileItem(title=p.title, text=paper_text(p), disliked=True) for p in hated])
+    assert len(hated) == 5 and not ({p.id for p in hated} | neighbours) & set(after)
+    assert len(set(before) & set(after)) >= 10  # the rest of the reader's day stays (15 of 20 here)

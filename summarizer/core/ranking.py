@@ -35,6 +35,7 @@ class ProfileItem:
     title: str
     text: str
     when: date | None = None  # more recent items may weigh more
+    disliked: bool = False  # "not for me": pushes it and its like down, never a reason
 
 
 class Ranked(BaseModel):
@@ -103,6 +104,20 @@ def embedding_relevance(papers: np.ndarray, items: np.ndarray, weights: np.ndarr
     query = centroid - papers.mean(axis=0)
     sims = papers @ items.T
     return Relevance(score=papers @ query, nearest=np.argmax(sims * weights, axis=1))
+
+
+DISLIKE_WEIGHT = 1.0
+DISLIKE_USUAL = 0.75  # the share of the day as close to some disliked paper as any day paper is: not pushed down
+
+
+def without_dislikes(relevance: Relevance, dislike_sims: np.ndarray) -> Relevance:
+    """Papers unusually like a disliked one pushed down (papers x disliked similarities): by how much their
+    likeness to the nearest disliked paper exceeds the day's usual, so the rest of the day keeps its order."""
+    if not dislike_sims.size:
+        return relevance
+    nearest = dislike_sims.max(axis=1)
+    excess = np.clip(nearest - np.quantile(nearest, DISLIKE_USUAL), 0.0, None)
+    return Relevance(score=relevance.score - DISLIKE_WEIGHT * excess, nearest=relevance.nearest)
 
 
 def lexical_relevance(sims: np.ndarray, weights: np.ndarray) -> Relevance:

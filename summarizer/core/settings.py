@@ -129,6 +129,7 @@ class ProfileSettings(_Section):
     authors: list[str] = Field(default_factory=list)
     papers: list[str] = Field(default_factory=list)  # arXiv ids the reader likes: fetched once, cached
     papers_files: list[str] = Field(default_factory=list)  # records files (.jsonl): a digest's, the site's likes
+    dislikes_files: list[str] = Field(default_factory=list)  # records files of papers "not for me"
     bibtex: list[str] = Field(default_factory=list)  # reference-manager exports: BibTeX (.bib) or CSL-JSON (.json)
     summarize_top: int | None = Field(None, ge=0)  # summarize the K best papers (and keyword/author matches)
     summarize_cap: int = Field(100, ge=0)  # at most this many papers summarized a day, matches included

@@ -51,7 +51,8 @@ def load_profile_file(path: Path) -> ProfileSettings:
     def near(files: list[str]) -> list[str]:
         return [str(f if Path(f).expanduser().is_absolute() else base / f) for f in files]
 
-    return profile.model_copy(update={"papers_files": near(profile.papers_files), "bibtex": near(profile.bibtex)})
+    return profile.model_copy(update={"papers_files": near(profile.papers_files), "bibtex": near(profile.bibtex),
+                                      "dislikes_files": near(profile.dislikes_files)})
 
 
 def _plain(text: str) -> str:
@@ -148,7 +149,9 @@ def read_csl_json(path: Path) -> list[ProfileItem]:
     return _some(items, untitled, path, "CSL-JSON items")
 
 
-def read_papers_file(path: Path) -> list[ProfileItem]:
+def read_papers_file(path: Path, disliked: bool = False) -> list[ProfileItem]:
+    """A records file's papers as profile items; a record marked `"feedback": "dislike"` (the site's export
+    carries both) is a dislike, as is every paper of a `dislikes_files` file."""
     if not path.exists():
         raise ConfigError(f"no such records file {path}", key="profile.papers_files")
     try:
@@ -159,7 +162,8 @@ def read_papers_file(path: Path) -> list[ProfileItem]:
     for entry in entries:
         when = date.fromisoformat(entry.day) if entry.day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry.day) else (
             entry.paper.published.date() if entry.paper.published else None)
-        items.append(ProfileItem(title=entry.paper.title, text=paper_text(entry.paper), when=when))
+        items.append(ProfileItem(title=entry.paper.title, text=paper_text(entry.paper), when=when,
+                                 disliked=disliked or entry.extra.get("feedback") == "dislike"))
     return items
 
 
@@ -171,6 +175,8 @@ def file_items(profile: ProfileSettings) -> list[ProfileItem]:
         if not path.exists():
             raise ConfigError(f"no such records file {path}", key="profile.papers_files")
         items += read_papers_file(path)
+    for name in profile.dislikes_files:
+        items += read_papers_file(Path(name).expanduser(), disliked=True)
     for name in profile.bibtex:
         path = Path(name).expanduser()
         if not path.exists():

@@ -132,6 +132,7 @@ def profile_checks(profile: ProfileSettings) -> list[Check]:
     """How many profile items each file gives: a file that reads as nothing is named, never a silent empty profile."""
     checks = []
     for key, names, read in (("papers_files", profile.papers_files, read_papers_file),
+                             ("dislikes_files", profile.dislikes_files, read_papers_file),
                              ("bibtex", profile.bibtex, read_reference_file)):
         for name in names:
             path = Path(name).expanduser()

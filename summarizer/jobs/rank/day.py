@@ -27,6 +27,7 @@ from summarizer.core.ranking import (
     rank,
     recency_weights,
     unit_rows,
+    without_dislikes,
 )
 from summarizer.core.settings import ProfileSettings, Settings
 from summarizer.edges.arxiv.fetch import ArxivFetcher
@@ -50,20 +51,25 @@ async def profile_items(profile: ProfileSettings, fetcher: ArxivFetcher, cache_d
 
 
 def relevance_of(settings: Settings, cache_dir: Path, papers: Sequence[Paper], items: Sequence[ProfileItem],
-                 weights: np.ndarray) -> Relevance:
-    """Each paper's relevance to the profile, from the configured backend; embeddings cached per text and model."""
+                 weights: np.ndarray, disliked: Sequence[ProfileItem] = ()) -> Relevance:
+    """Each paper's relevance to the profile, from the configured backend; embeddings cached per text and model.
+    Papers like a disliked one go down (`without_dislikes`); reasons come from the liked items only."""
     paper_texts, item_texts = [paper_text(p) for p in papers], [it.text for it in items]
+    disliked_texts = [it.text for it in disliked]
     embedder = make_embedder(settings.embedding, settings.llm, cache_dir)
     if embedder is None:
-        return lexical_relevance(bm25_similarity(paper_texts, item_texts), weights)
+        liked = lexical_relevance(bm25_similarity(paper_texts, item_texts), weights)
+        return without_dislikes(liked, bm25_similarity(paper_texts, disliked_texts))
     cache = EmbeddingCache(cache_dir)
     try:
         size = settings.embedding.batch_size
-        vectors = embed_cached(embedder, cache, paper_texts, size)
+        vectors = unit_rows(embed_cached(embedder, cache, paper_texts, size))
         profile = embed_cached(embedder, cache, item_texts, size)
+        against = unit_rows(embed_cached(embedder, cache, disliked_texts, size)) if disliked_texts else None
     finally:
         cache.close()
-    return embedding_relevance(unit_rows(vectors), unit_rows(profile), weights)
+    liked = embedding_relevance(vectors, unit_rows(profile), weights)
+    return without_dislikes(liked, vectors @ against.T if against is not None else np.zeros((len(papers), 0)))
 
 
 async def rank_day(settings: Settings, profile: ProfileSettings, papers: Sequence[Paper], *, cache_dir: Path,
@@ -71,11 +77,13 @@ async def rank_day(settings: Settings, profile: ProfileSettings, papers: Sequenc
     """The day's papers without the excluded ones, in score order, and the ones to summarize."""
     excluded = {p.id: kw for p in papers if (kw := excluded_by(p, profile.exclude_keywords)) is not None}
     kept = [p for p in papers if p.id not in excluded]
-    items = await profile_items(profile, fetcher, cache_dir)
+    every = await profile_items(profile, fetcher, cache_dir)
+    items = [it for it in every if not it.disliked]
+    disliked = [it for it in every if it.disliked]
     relevance = None
     if items and kept:
         weights = recency_weights(items, today, profile.half_life_days)
-        relevance = await asyncio.to_thread(relevance_of, settings, cache_dir, kept, items, weights)
+        relevance = await asyncio.to_thread(relevance_of, settings, cache_dir, kept, items, weights, disliked)
     ranked = rank(kept, items, relevance, profile.keywords, profile.authors)
     selected = choose(ranked, top, profile.summarize_cap) if top is not None else None
     return Ranking(ranked=ranked, excluded=excluded, selected=selected)
