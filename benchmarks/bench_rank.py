@@ -66,15 +66,16 @@ def metrics(order: list[Paper], topic: str) -> tuple[float, float]:
     return sum(rel) / K, (dcg / idcg if idcg else 0.0)
 
 
+def topic_profile(days: dict[date, list[Paper]], topic: str, size: int = 30) -> list[tuple[date, Paper]]:
+    """The first `size` papers carrying `topic`, with their days: the reader of the topic."""
+    return [(d, p) for d in sorted(days) for p in days[d] if topic in p.categories][:size]
+
+
 def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path) -> dict[str, dict[str, tuple[float, float]]]:
     results: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
     ordered = sorted(days)
     for topic in topics:
-        profile: list[tuple[date, Paper]] = []
-        for day in ordered:
-            for paper in days[day]:
-                if topic in paper.categories and len(profile) < 30:
-                    profile.append((day, paper))
+        profile = topic_profile(days, topic)
         last = profile[-1][0]
         items = [ProfileItem(title=p.title, text=paper_text(p), when=d) for d, p in profile]
         later = [d for d in ordered if d > last and any(topic in p.categories for p in days[d])]
@@ -246,11 +247,7 @@ def learned_against_the_anchor(days: dict[date, list[Paper]], topics: list[str],
     ordered = sorted(days)
     totals: dict[str, list[float]] = defaultdict(list)
     for topic in topics:
-        profile: list[tuple[date, Paper]] = []
-        for day in ordered:
-            for paper in days[day]:
-                if topic in paper.categories and len(profile) < 30:
-                    profile.append((day, paper))
+        profile = topic_profile(days, topic)
         ids = {p.id for _, p in profile}
         profile_days = sorted({d for d, _ in profile})
         train = [p for d in profile_days for p in days[d]]
