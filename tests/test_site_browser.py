@@ -307,6 +307,12 @@ def test_for_you_order_reasons_likes_and_more_like_this(driver: Any, ranked_site
     open_page(driver, base + "index.html?date=2025-12-24")  # kept across visits
     assert driver.find_element("css selector", "article[data-paper-id] button.like").get_attribute(
         "aria-pressed") == "true"
+    # "not for me" beside the like: on another paper, pressed, exported with the likes
+    disliked_id = ids(driver)[1]
+    second = driver.find_elements("css selector", "article[data-paper-id]")[1]
+    second.find_element("css selector", "button.dislike").click()
+    assert second.find_element("css selector", "button.dislike").get_attribute("aria-pressed") == "true"
+    assert second.find_element("css selector", "button.like").get_attribute("aria-pressed") == "false"
     driver.find_element("css selector", "button.export").click()
     deadline = time.monotonic() + 10
     while not (tmp_path / "likes.jsonl").exists():
@@ -315,7 +321,9 @@ def test_for_you_order_reasons_likes_and_more_like_this(driver: Any, ranked_site
     from summarizer.edges.ranking.profile_sources import read_papers_file
 
     items = read_papers_file(tmp_path / "likes.jsonl")
-    assert len(items) == 1 and items[0].when is not None and liked_id in (tmp_path / "likes.jsonl").read_text()
+    exported = (tmp_path / "likes.jsonl").read_text()
+    assert len(items) == 2 and all(i.when is not None for i in items) and liked_id in exported
+    assert [i.disliked for i in items] == [False, True] and disliked_id in exported
     # more like this: five papers from any day, and a click opens the right one
     more = driver.find_element("css selector", "article[data-paper-id] details.similar")
     more.find_element("css selector", "summary").click()

@@ -20,7 +20,8 @@
       commaHint: "comma-separated", matched: "Matches your preferences", empty: "No days yet.", forYou: "For you",
       digestOrder: "Digest order", like: "Like", liked: "Liked", exportLikes: "Export likes", moreLike: "More like this",
       newest: "Newest first", relevance: "Most relevant", sort: "Sort", listed: "Listed, not summarized",
-      notFound: "not found in the source", evidence: "Show where the paper says it",
+      notFound: "not found in the source", evidence: "Show where the paper says it", notForMe: "Not for me",
+      notForMeHint: "Exported with the likes: papers like this one rank lower",
       source: {abstract: "from the abstract", html: "from the full text (HTML)", tex: "from the full text (TeX)"}},
     zh: {search: "搜索", searchAll: "搜索全部日期", prefs: "偏好设置", keywords: "关键词", authors: "作者",
       save: "保存", clear: "清除", all: "全部", prev: "前一天", next: "后一天", date: "日期", papers: "篇论文",
@@ -29,7 +30,8 @@
       more: "条结果未显示，请缩小搜索范围。", back: "返回当天", permalink: "本文链接", commaHint: "用逗号分隔",
       matched: "符合你的偏好", empty: "还没有内容。", forYou: "为你推荐", digestOrder: "摘要顺序", like: "喜欢",
       liked: "已喜欢", exportLikes: "导出喜欢", moreLike: "更多相似", newest: "最新", relevance: "最相关", sort: "排序",
-      listed: "仅列出，未摘要", notFound: "not found in the source（原文中未找到）", evidence: "查看原文出处",
+      listed: "仅列出，未摘要", notForMe: "不感兴趣", notForMeHint: "与喜欢一起导出：类似的论文会排得更靠后",
+      notFound: "not found in the source（原文中未找到）", evidence: "查看原文出处",
       source: {abstract: "据摘要", html: "据全文（HTML）", tex: "据全文（TeX）"}}
   };
   var L = LABELS[(M && M.lang || "en").slice(0, 2)] || LABELS.en;
@@ -247,16 +249,23 @@
     try { return JSON.parse(localStorage.getItem("summarizer.likes") || "{}"); } catch (e) { return {}; }
   }
 
-  function toggleLike(p, day) {
-    var all = likes();
-    if (all[p.id]) delete all[p.id];
-    else all[p.id] = {id: p.id, title: p.title, authors: p.authors || [], categories: p.categories || [],
-      summary: p.abstract || "", abs: p.url || null, pdf: p.pdf || null, comment: p.comment || null, date: day};
-    try { localStorage.setItem("summarizer.likes", JSON.stringify(all)); } catch (e) { /* kept for this page only */ }
-    return !!all[p.id];
+  function feedbackOf(id) {  // "like", "dislike" or null
+    var mine = likes()[id];
+    return mine ? (mine.feedback === "dislike" ? "dislike" : "like") : null;
   }
 
-  SITE.likesRecords = function () {  // JSON Lines, one record per liked paper, oldest like first
+  // A like or a "not for me" (kept with the likes, marked feedback: dislike); pressing the pressed one undoes it.
+  function toggleFeedback(p, day, kind) {
+    var all = likes();
+    if (feedbackOf(p.id) === kind) delete all[p.id];
+    else all[p.id] = {id: p.id, title: p.title, authors: p.authors || [], categories: p.categories || [],
+      summary: p.abstract || "", abs: p.url || null, pdf: p.pdf || null, comment: p.comment || null, date: day,
+      feedback: kind};
+    try { localStorage.setItem("summarizer.likes", JSON.stringify(all)); } catch (e) { /* kept for this page only */ }
+    return all[p.id] ? kind : null;
+  }
+
+  SITE.likesRecords = function () {  // JSON Lines, one record per liked or disliked paper, oldest first
     var all = likes();
     return Object.keys(all).map(function (id) { return JSON.stringify(all[id]) + "\n"; }).join("");
   };
@@ -341,15 +350,19 @@
     links.appendChild(el("a", {href: "?date=" + state.day + "#p-" + encodeURIComponent(p.id), "class": "perma",
       title: L.permalink, "aria-label": L.permalink + " " + p.id}, "#" + p.id));
     if (prefHits.length) links.appendChild(el("span", {"class": "badge"}, L.matched));
-    var day = state.day, liked = !!likes()[p.id];
-    var like = el("button", {type: "button", "class": "like", "aria-pressed": liked ? "true" : "false"},
-      liked ? L.liked : L.like);
-    like.onclick = function () {
-      var now = toggleLike(p, day);
-      like.setAttribute("aria-pressed", now ? "true" : "false");
-      like.textContent = now ? L.liked : L.like;
+    var day = state.day;
+    var like = el("button", {type: "button", "class": "like"});
+    var dislike = el("button", {type: "button", "class": "dislike", title: L.notForMeHint}, L.notForMe);
+    var show = function (now) {
+      like.setAttribute("aria-pressed", now === "like" ? "true" : "false");
+      like.textContent = now === "like" ? L.liked : L.like;
+      dislike.setAttribute("aria-pressed", now === "dislike" ? "true" : "false");
     };
+    show(feedbackOf(p.id));
+    like.onclick = function () { show(toggleFeedback(p, day, "like")); };
+    dislike.onclick = function () { show(toggleFeedback(p, day, "dislike")); };
     links.appendChild(like);
+    links.appendChild(dislike);
     art.appendChild(links);
     var authors = el("p", {"class": "authors"});
     appendMarked(authors, (p.authors || []).join(", "), marks);
