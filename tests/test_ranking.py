@@ -51,6 +51,18 @@ def test_reasons_name_what_weighed_most(sample_entries: list[Entry]) -> None:
     assert all(r.match == (r.id != "2512.00003") for r in ranked)
 
 
+def test_a_like_reason_names_the_rarest_words_the_two_papers_share() -> None:
+    papers = [paper("2512.00001", "Reranking passages for dense retrieval", "We rerank passages with a model."),
+              paper("2512.00002", "Dense models for vision", "A model of images."),
+              paper("2512.00003", "Dense graph models", "Graphs and models.")]
+    items = [ProfileItem("ColBERT", "Late interaction reranking of passages for retrieval with dense models")]
+    sims = np.array([[0.9], [0.2], [0.1]], dtype=np.float32)
+    why = {r.id: r.why for r in rank(papers, items, lexical_relevance(sims, np.ones(1, dtype=np.float32)), [], [])}
+    # "dense" and "models" are in every paper of the day: they tell the reader nothing
+    assert why["2512.00001"] == "like: ColBERT · passages, reranking"
+    assert why["2512.00002"] == "like: ColBERT"
+
+
 def test_embedding_relevance_removes_what_the_whole_day_shares() -> None:
     # Ten papers of the day share axis 0; one is about axis 1, as is the profile, which also holds one generic
     # favourite. The nearest profile item puts a generic paper first; the profile centroid minus the day's

@@ -126,17 +126,50 @@ def lexical_relevance(sims: np.ndarray, weights: np.ndarray) -> Relevance:
     return Relevance(score=weighted.mean(axis=1), nearest=np.argmax(weighted, axis=1))
 
 
+_STOP = frozenset(
+    "about across after also among based been before being between both from have here into more most much only "
+    "other over such than that their them then there these they this those through under using very what when where "
+    "which while with within without work works paper papers propose proposed show shows method methods approach "
+    "results study new novel".split())
+_WORD = re.compile(r"[a-z][a-z0-9-]{3,}")
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def rarity(texts: Sequence[str]) -> dict[str, float]:
+    """Each word's inverse document frequency over the day; a word in half the day or more weighs nothing."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in _words(text):
+            counts[word] = counts.get(word, 0) + 1
+    n = max(len(texts), 1)
+    return {w: math.log(n / c) for w, c in counts.items() if c < n / 2}
+
+
+def shared_terms(text: str, liked: str, weights: dict[str, float], k: int = 2) -> list[str]:
+    """The words a paper shares with the liked paper it is nearest to, rarest in the day first: what a reader can
+    check the reason by."""
+    common = [w for w in _words(text) & _words(liked) if weights.get(w, 0.0) > 0]
+    return sorted(common, key=lambda w: (-weights[w], w))[:k]
+
+
 def rank(papers: Sequence[Paper], items: Sequence[ProfileItem], relevance: Relevance | None,
          keywords: Sequence[str], authors: Sequence[str]) -> list[Ranked]:
     """Every paper in score order (ties: listing order). `relevance` is None with no profile paper:
-    keywords and authors alone."""
+    keywords and authors alone. A liked paper's reason names it and the rarest words the two share."""
     result = []
+    texts = [paper_text(p) for p in papers]
+    weights = rarity(texts) if relevance is not None and len(items) else {}
     for row, paper in enumerate(papers):
         score, why = 0.0, ""
         if relevance is not None and len(items):
             score = float(relevance.score[row])
             if math.isfinite(score):
-                why = f"like: {items[int(relevance.nearest[row])].title}"
+                item = items[int(relevance.nearest[row])]
+                terms = shared_terms(texts[row], item.text, weights)
+                why = f"like: {item.title}" + (f" · {', '.join(terms)}" if terms else "")
             else:
                 score = 0.0
         kw, au = keyword_hits(paper, keywords), author_hits(paper, authors)
