@@ -30,18 +30,25 @@ def _marks(checks: Checks | None, field: str, text: str) -> list[NumberMark]:
     return found
 
 
+def _rewrite(text: str, field: str, checks: Checks | None, quote: Callable[[str], str],
+             mark: Callable[[str], str]) -> str:
+    """`text` with each unsupported number of `field` through `mark`, the rest through `quote`."""
+    out, position = [], 0
+    for found in _marks(checks, field, text):
+        out.append(quote(text[position: found.at]))
+        out.append(mark(found.number))
+        position = found.at + len(found.number)
+    out.append(quote(text[position:]))
+    return "".join(out)
+
+
 def marked(text: str, field: str, checks: Checks | None, quote: Callable[[str], str] = escape, style: str = "") -> str:
     """`text` with each unsupported number of `field` wrapped; the rest through `quote` (HTML escaping, or
     none for the Markdown digest, whose field text goes in verbatim). `style`: inline, for email clients that drop
     a page's CSS."""
     attrs = f' style="{style}"' if style else ""
-    out, position = [], 0
-    for mark in _marks(checks, field, text):
-        out.append(quote(text[position: mark.at]))
-        out.append(f'<span class="unsupported" title="{NOT_FOUND}"{attrs}>{quote(mark.number)}</span>')
-        position = mark.at + len(mark.number)
-    out.append(quote(text[position:]))
-    return "".join(out)
+    return _rewrite(text, field, checks, quote,
+                    lambda number: f'<span class="unsupported" title="{NOT_FOUND}"{attrs}>{quote(number)}</span>')
 
 
 def verbatim(text: str) -> str:
@@ -50,13 +57,7 @@ def verbatim(text: str) -> str:
 
 def plain_marked(text: str, field: str, checks: Checks | None) -> str:
     """For plain text (an email's text part, a chat message): the number followed by a bracketed note."""
-    out, position = [], 0
-    for mark in _marks(checks, field, text):
-        end = mark.at + len(mark.number)
-        out.append(text[position: end] + f" [{NOT_FOUND}]")
-        position = end
-    out.append(text[position:])
-    return "".join(out)
+    return _rewrite(text, field, checks, verbatim, lambda number: f"{number} [{NOT_FOUND}]")
 
 
 def unmark(text: str, field: str) -> tuple[str, list[NumberMark]]:
