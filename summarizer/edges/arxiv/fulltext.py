@@ -3,8 +3,8 @@
 Requests share the listing's pace (one at a time, `delay_seconds` apart) and User-Agent, and are
 retried on 429 and 5xx as the server asks (`Retry-After`). A download is read in pieces and
 abandoned past its size cap. Every answer is kept on disk under CACHE_DIR/fulltext: the bytes by
-their SHA-256, each URL by what it gave (the bytes' hash, "absent" for a 404, or the reason it was
-refused), so a re-run downloads nothing.
+their SHA-256, each URL by what it gave (the bytes' hash, or the reason there are none: a 404, a
+size over the cap), so a re-run downloads nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from summarizer.edges.retry import Retryable, server_wait, with_retries
 from summarizer.edges.storage.cache import SQLITE_LIMITS
 
 log = logging.getLogger(__name__)
+
+NOT_ON_ARXIV = "not on arXiv (404)"
 
 
 @dataclass
@@ -57,8 +59,9 @@ class FullTextStore:
         value = self._cache.get("blob:" + digest)
         return value if isinstance(value, bytes) else None
 
-    def keep(self, url: str, data: bytes | None = None, absent: bool = False, refused: str | None = None) -> None:
-        outcome: dict[str, Any] = {"absent": absent, "refused": refused}
+    def keep(self, url: str, data: bytes | None = None, refused: str | None = None) -> None:
+        """What `url` gave: its bytes (kept by their hash), or why there are none (a 404 is NOT_ON_ARXIV)."""
+        outcome: dict[str, Any] = {"refused": refused}
         if data is not None:
             digest = hashlib.sha256(data).hexdigest()
             self._cache.set("blob:" + digest, data)
@@ -96,10 +99,10 @@ class FullTextFetcher:
             return self._from(kept, source)
         attempts = self.settings.max_retries + 1
         try:
-            data = await with_retries(lambda: self._download(url), attempts=attempts, sleep=self._sleep,
+            data = await with_retries(lambda: self._download(url, source), attempts=attempts, sleep=self._sleep,
                                       multiplier=self.settings.retry_backoff_seconds)
         except FullTextUnusable as exc:
-            self._store.keep(url, absent=exc.reason == "not on arXiv (404)", refused=exc.reason)
+            self._store.keep(url, refused=exc.reason)
             raise
         except Retryable as exc:  # not kept: the next run asks again
             raise FullTextUnusable(f"{exc} (gave up after {attempts} attempts)", source) from None
@@ -111,10 +114,9 @@ class FullTextFetcher:
             data = self._store.data(kept["sha256"])
             if data is not None:
                 return data
-        raise FullTextUnusable(kept.get("refused") or "not on arXiv (404)", source)
+        raise FullTextUnusable(kept.get("refused") or NOT_ON_ARXIV, source)
 
-    async def _download(self, url: str) -> bytes:
-        source = "html" if "/html/" in url else "e-print"
+    async def _download(self, url: str, source: str) -> bytes:
         async with self._pace.turn():
             self.stats.requests += 1
             try:
@@ -130,7 +132,7 @@ class FullTextFetcher:
     async def _body(self, response: httpx.Response, source: str) -> bytes:
         status = response.status_code
         if status == 404:
-            raise FullTextUnusable("not on arXiv (404)", source)
+            raise FullTextUnusable(NOT_ON_ARXIV, source)
         if status in (408, 429) or status >= 500:
             raise Retryable(f"arXiv answered HTTP {status}", status, server_wait(response.headers, status))
         if status != 200:
