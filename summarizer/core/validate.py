@@ -11,6 +11,7 @@ reason for the run report.
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import json
 import re
@@ -204,8 +205,14 @@ def _echoes_a_line(flat: str, template: str) -> bool:
     system prompt's "主要发现和关键数字" (Qwen2.5-Coder-1.5B wrote it as a whole Result)."""
     if len(flat) > 30 or flat.isascii():
         return False
+    return any(difflib.SequenceMatcher(None, flat, p).ratio() >= 0.75 for p in _descriptions(template))
+
+
+@functools.lru_cache(maxsize=8)
+def _descriptions(template: str) -> tuple[str, ...]:
+    """The prompt's clauses (split at line ends and punctuation), read once per prompt, not once per field."""
     pieces = (p.strip().lower() for p in re.split(r"[\n：:；;。，,\"“”]", template))
-    return any(len(p) >= 4 and difflib.SequenceMatcher(None, flat, p).ratio() >= 0.75 for p in pieces)
+    return tuple(p for p in pieces if len(p) >= 4)
 
 
 def validate_fields(data: Any) -> dict[str, str]:
