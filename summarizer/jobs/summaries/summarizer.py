@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from summarizer.core.checks.gate import SourceIndex, check_summary, source_text
 from summarizer.core.languages import resolve_language
-from summarizer.core.models import Entry, Paper, SourceText, Summary
+from summarizer.core.models import Checks, Entry, Paper, SourceText, Summary
 from summarizer.core.settings import Settings
 from summarizer.edges.llm.client import ChatClient
 from summarizer.edges.llm.engine import Answer, SummaryEngine
@@ -76,11 +76,14 @@ class Summarizer:
     async def fresh(self, paper: Paper, seen: SourceText | None = None) -> Summary:
         return self.store(paper, await self.ask(paper, seen), seen)
 
-    def entry(self, paper: Paper, summary: Summary, day: str | None = None, seen: SourceText | None = None) -> Entry:
-        """The digest entry, with the gate's finding against the text the model was shown."""
+    def entry(self, paper: Paper, summary: Summary, day: str | None = None, seen: SourceText | None = None,
+              checks: Checks | None = None) -> Entry:
+        """The digest entry, with the gate's finding against the text the model was shown (`checks`: that finding
+        already made for this summary)."""
         seen = seen or SourceText()
-        body = seen.text if seen.kind != "abstract" else paper.abstract
-        checks = check_summary(summary, SourceIndex.of(source_text(paper.title, body)))
+        if checks is None:
+            body = seen.text if seen.kind != "abstract" else paper.abstract
+            checks = check_summary(summary, SourceIndex.of(source_text(paper.title, body)))
         return Entry(paper=paper, summary=summary, language=self.settings.llm.language, model=self.settings.llm.model,
                      day=day, source=seen.kind, checks=checks)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from summarizer.core.models import Entry
+from summarizer.core.models import Checks, Entry
 from summarizer.core.ranking import Ranked
 from summarizer.jobs.digest_files import write_day_digest
 from summarizer.jobs.nightly.day_run import DayState, Run
@@ -44,7 +44,8 @@ async def write_day(run: Run, state: DayState) -> DayState:
     items = [(pid, p.primary_category) for pid, p in summarized.items()] + \
             [(pid, e.paper.primary_category) for pid, e in shown.items()]
 
-    flagged: set[str] = set()  # summaries with a number the source does not state (entry_of runs once a file)
+    # entry_of runs once a file (Markdown, HTML, records): each paper's gate runs once, its finding kept here
+    found: dict[str, Checks] = {}
 
     def entry_of(paper_id: str) -> Entry:
         paper = summarized.get(paper_id)
@@ -54,9 +55,9 @@ async def write_day(run: Run, state: DayState) -> DayState:
         summary = run.summarizer.cached(paper, seen)
         if summary is None:  # the cache lost it between the two stages: never a placeholder
             raise RuntimeError(f"the summary of {paper_id} is no longer in the cache")
-        entry = run.summarizer.entry(paper, summary, run.day.isoformat(), seen)
-        if entry.checks is not None and entry.checks.unsupported:
-            flagged.add(paper_id)
+        entry = run.summarizer.entry(paper, summary, run.day.isoformat(), seen, found.get(paper_id))
+        if entry.checks is not None:
+            found[paper_id] = entry.checks
         extra = _rank_extra(rank_of.get(paper_id), True)
         return entry.model_copy(update={"extra": extra}) if extra else entry
 
@@ -64,7 +65,7 @@ async def write_day(run: Run, state: DayState) -> DayState:
     if items or report.failed or waiting or listed:
         ids = write_day_digest(run.paths, items, entry_of, run.categories, title=f"arXiv digest {run.day.isoformat()}",
                                waiting=waiting, listed=listed)
-    report.unsupported_numbers = len(flagged)
+    report.unsupported_numbers = sum(1 for checks in found.values() if checks.unsupported)
     if ids or state.unfinished or listed:  # listed papers are the day's too: no later listing shows them again
         run.history.record(run.day, ids + sorted(listed_ids), sorted(state.unfinished))
     if report.fetched == 0 and not report.note:
