@@ -1,6 +1,7 @@
 """`summarizer audit` over daily-arXiv-ai-enhanced's real history, at its real size.
 
     python benchmarks/bench_audit.py [--history ../shared/fixtures/dae-history] [--copies 9]
+    python benchmarks/bench_audit.py --history DAE_DATA_DIR --copies 0   # a real history as it is
 
 Runs the real command as a process: once over the 40 real days (9,288 papers), then over `--copies`
 copies of them (9 copies: 83,592 records, about DAE's whole history of 82,476), and prints the wall
@@ -58,6 +59,18 @@ def invented(count: int) -> tuple[int, list[str]]:
     return flagged, missed
 
 
+def copies(history: str, count: int) -> None:
+    """`count` copies of the history at once: the size of a whole history from a sample of it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for copy in range(count):
+            shutil.copytree(history, Path(tmp) / f"copy{copy}")
+        seconds, found = run([tmp])
+    overall = found["overall"]
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{count} copies: {overall['records']} summaries, {overall['numbers']} numbers, rate "
+          f"{overall['rate']:.4%}, in {seconds:.1f} s wall (target < 300 s), peak {peak:.0f} MiB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--history", default=str(ROOT.parent / "shared" / "fixtures" / "dae-history"))
@@ -66,16 +79,10 @@ def main() -> None:
     args = ap.parse_args()
     seconds, found = run([args.history])
     overall = found["overall"]
-    print(f"40 real days: {overall} in {seconds:.1f} s")
-    with tempfile.TemporaryDirectory() as tmp:
-        for copy in range(args.copies):
-            folder = Path(tmp) / f"copy{copy}"
-            shutil.copytree(args.history, folder)
-        seconds, found = run([tmp])
-    overall = found["overall"]
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"{args.copies} copies: {overall['records']} summaries, {overall['numbers']} numbers, rate "
-          f"{overall['rate']:.4%}, in {seconds:.1f} s wall (target < 300 s), peak {peak:.0f} MiB")
+    print(f"{args.history}: {overall} in {seconds:.1f} s wall, peak {peak:.0f} MiB")
+    if args.copies > 0:
+        copies(args.history, args.copies)
     flagged, missed = invented(args.invented)
     print(f"invented numbers flagged: {flagged} of {args.invented}; found anyway: {missed}")
 

@@ -19,9 +19,16 @@ from summarizer.core.models import Checks, Evidence, NumberMark, Summary
 
 CHECKED_FIELDS = ("tldr", "method", "result")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？;；])\s+(?!\d)")
-# "86. 27%" (a decimal an abstract's wrapping split) and "72,64%" (a decimal comma) also stand for 86.27 and 72.64
-_ODD_DECIMAL = re.compile(r"\d+\.\s+\d+%?|\d+,\d{1,2}(?!\d)%?")
+# "86. 27%" (a decimal an abstract's wrapping split) and "72,64%" (a decimal comma) also stand for 86.27 and
+# 72.64; "13 977" (thousands grouped by spaces) for 13977
+_ODD_DECIMAL = re.compile(r"\d+\.\s+\d+%?|\d+,\d{1,2}(?!\d)%?|(?<![\d.,])\d{1,3}(?:\s\d{3})+(?![\d.,]?\d)")
+# "1/15" and "\frac{1}{250}": a fraction is a value too, as "6.7%" or "1/250" may state it
+_FRACTION = re.compile(r"(?<![\d.])(\d+)\s?/\s?(\d+)(?![\d.])")
 _PASSAGE = re.compile(r"\n\s*\n")
+_SMALL_M = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?m\b")
+_POINT = re.compile(r"(?<![\d.])(\d+) point (\d+)\b")
+_POWER = re.compile(r"(?<![\d.])10\s?\^\s?\{?(\d{1,2})\}?(?!\d)")
+_E_NOTATION = re.compile(r"(?<![\w.])\d(?:\.\d+)?[eE][+]?\d{1,2}(?![\w.])")
 _MAX_PAIRED = 24  # numbers of one sentence paired with each other (a table row of hundreds is not)
 _SHORT = 4000  # a source this short (an abstract) is one passage
 
@@ -62,20 +69,22 @@ class SourceIndex:
     differences: _Sorted = field(default_factory=_Sorted)
     ratios: _Sorted = field(default_factory=_Sorted)
     changes: _Sorted = field(default_factory=_Sorted)
+    sums: _Sorted = field(default_factory=_Sorted)
 
     @classmethod
     def of(cls, text: str) -> SourceIndex:
         index = cls()
         passages = [text] if len(text) <= _SHORT else [p for p in _PASSAGE.split(text) if p.strip()]
-        made: dict[str, list[tuple[float, int]]] = {"stated": [], "differences": [], "ratios": [], "changes": []}
+        made: dict[str, list[tuple[float, int]]] = {"stated": [], "differences": [], "ratios": [], "changes": [],
+                                                     "sums": []}
         for passage in passages:
             passage = " ".join(_plain(passage).split())
-            for sentence in sentences_of(passage) + [m.group(0).replace(" ", "").replace(",", ".")
-                                                     for m in _ODD_DECIMAL.finditer(passage)]:
+            for sentence in sentences_of(passage):
                 index.sentences.append(sentence)
                 at = len(index.sentences) - 1
                 found = numbers_in(sentence) + number_words_in(sentence)
                 made["stated"].extend((v, at) for n in found for v in _forms(n))
+                made["stated"].extend((v, at) for v in _other_forms(sentence))
                 _pair([n for n in found if n.value and not n.named][:_MAX_PAIRED], at, made)
         for kind, pairs in made.items():
             getattr(index, kind).fill(pairs)
@@ -85,6 +94,7 @@ class SourceIndex:
         """The sentence that states `number`, or two numbers of which make it; None when the source does not."""
         kinds = [self.stated, self.differences]
         kinds += [self.ratios] if number.times else [self.changes] if number.percent else []
+        kinds += [self.sums] if _count(number) else []
         for target, tolerance in _targets(number):
             for kind in kinds:
                 at = kind.near(target, tolerance)
@@ -93,23 +103,51 @@ class SourceIndex:
         return None
 
 
+def _other_forms(sentence: str) -> Iterable[float]:
+    """Values a sentence states that its numbers one by one do not: a split or comma decimal, space-grouped
+    thousands, a fraction's value."""
+    for m in _ODD_DECIMAL.finditer(sentence):
+        yield from (v for n in numbers_in(m.group(0).replace(" ", "").replace(",", ".")) for v in _forms(n))
+    for m in _FRACTION.finditer(sentence):
+        if int(m.group(2)):
+            yield int(m.group(1)) / int(m.group(2))
+    for m in _SMALL_M.finditer(sentence):  # "110m parameters", "5m datapoints": millions, or metres
+        yield float(m.group(1)) * 1e6
+    for m in _POINT.finditer(sentence):  # "88 point 7": a decimal read aloud
+        yield float(f"{m.group(1)}.{m.group(2)}")
+
+
 def _pair(numbers: list[Number], at: int, made: dict[str, list[tuple[float, int]]]) -> None:
-    """Differences (percentage points too), ratios and relative changes of the numbers of one sentence."""
+    """Differences (percentage points too), ratios and relative changes of the numbers of one sentence, and
+    sums of two counts ("9 open-source and 4 closed-source" models are 13)."""
     for i, first in enumerate(numbers):
         for second in numbers[i + 1:]:
             if first.percent != second.percent:
                 continue
             a, b = first.value, second.value
+            if _count(first) and _count(second):
+                made["sums"].append((a + b, at))
             made["differences"].append((abs(a - b), at))
             made["ratios"].extend(((a / b, at), (b / a, at)))
             made["changes"].extend(((abs(a - b) / abs(b) * 100, at), (abs(a - b) / abs(a) * 100, at)))
 
 
+def _count(n: Number) -> bool:
+    """A whole number of things, small enough to be counted ("13 models"), not a measure."""
+    return not (n.percent or n.times or n.named) and n.value == int(n.value) and 1 <= n.value < 1000 and n.step >= 1
+
+
 def _plain(text: str) -> str:
     """Source text with TeX's markup taken out around numbers ("$\\bf{3 \\space billion}$" is 3 billion)."""
+    # "$10^3\\times$" is also 1000x and "1.5e8 passes" 150000000: the value joins what is written
+    text = _POWER.sub(lambda m: f"{m.group(0)} ({10 ** int(m.group(1)):d})", text)
+    text = _E_NOTATION.sub(lambda m: f"{m.group(0)} ({float(m.group(0)):.0f})", text)
+    text = text.replace("~", " ")  # TeX's unbreakable space ("14~M tokens"); "~140K" is 140K all the same
     if "\\" not in text and "$" not in text:
         return text
-    text = re.sub(r"\\[,;!:]", "", text.replace("{,}", ","))
+    text = re.sub(r"\\[dt]?frac\s*(?:\{([^{}]*)\}|(\d))\s*(?:\{([^{}]*)\}|(\d))",
+                  lambda m: f"{m.group(1) or m.group(2)}/{m.group(3) or m.group(4)}", text)
+    text = re.sub(r"\\[,;!:]", "", text.replace("{,}", ",").replace("\\%", "%"))
     return re.sub(r"[{}]", "", re.sub(r"\\[A-Za-z]+\*?|\\ |\$", " ", text))
 
 

@@ -15,12 +15,13 @@ _SCALES = {
     "万亿": 1e12, "千万": 1e7, "百万": 1e6, "万": 1e4, "亿": 1e8, "千": 1e3,
     "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9,
     "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+    "Thousand": 1e3, "Million": 1e6, "Billion": 1e9, "Trillion": 1e12,
 }
 _PERCENT = ("%", "％", "percent", "per cent", "个百分点", "百分点", "percentage points", "percentage point", "pp",
             "p.p.")
 _TIMES = ("倍", "×", "x", "X", "-fold", " fold", "fold")
 
-_DIGITS = r"\d{1,3}(?:(?:,|\{,\}|\\,)\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+_DIGITS = r"(?<!\d,)\d{1,3}(?:(?:,|\{,\}|\\,)\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?|(?<![A-Za-z])\.\d+"
 _CJK_SCALE = "|".join(re.escape(s) for s in sorted(_SCALES, key=len, reverse=True) if not s.isascii())
 _LATIN_SCALE = "|".join(re.escape(s) for s in sorted(_SCALES, key=len, reverse=True) if s.isascii())
 _UNIT = "|".join(re.escape(s) for s in sorted(_PERCENT + _TIMES, key=len, reverse=True))
@@ -28,7 +29,7 @@ _UNIT = "|".join(re.escape(s) for s in sorted(_PERCENT + _TIMES, key=len, revers
 # "900多万" (over nine million) is read as 900万
 _NUMBER = re.compile(
     rf"(?P<times>[×xX](?=\s?\d))?(?P<num>{_DIGITS})"
-    rf"(?:(?P<more>[多余])?(?P<scale>{_CJK_SCALE})|[\s-]?(?P<latin>{_LATIN_SCALE})(?![A-Za-z]))?"
+    rf"(?:\s?(?P<more>[多余])?(?P<scale>{_CJK_SCALE})|[\s-]?(?P<latin>{_LATIN_SCALE})(?![A-Za-zÀ-ɏ]))?"
     rf"(?:\s?(?P<unit>{_UNIT})(?![A-Za-z]))?"
 )
 # "1. ", "2、", "3)" opening an item of a list number the item, they state nothing
@@ -39,7 +40,10 @@ _WORDS = {
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
     "million": 1e6, "billion": 1e9, "dozen": 12, "twice": 2, "double": 2, "doubles": 2, "doubled": 2,
-    "triple": 3, "tripled": 3, "half": 0.5, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "triple": 3, "tripled": 3, "triples": 3, "quadruple": 4, "quadrupled": 4, "quadruples": 4, "half": 0.5,
+    "quarter": 0.25, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
     "single": 1, "pair": 2, "dual": 2, "both": 2,
     # a summary writes "2024年7月" for "July 2024"
     "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7, "august": 8,
@@ -48,7 +52,18 @@ _WORDS = {
 _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _WORD = re.compile(r"\b(?:(" + "|".join(_TENS) + r")[- ]?(" + "|".join(_UNITS) + r")|(" + "|".join(_WORDS) + r"))"
-                   r"(?:[- ](thousand|million|billion|trillion))?(?:-?fold)?\b", re.IGNORECASE)
+                   r"(?:[- ](hundred|thousand|million|billion|trillion|decades?))?(?:-?fold)?\b", re.IGNORECASE)
+# "May" is a month only beside a year or a day ("May 2026", "May 19, 2025"), never the verb
+_MAY = re.compile(r"\bMay(?=\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d\b)")
+_ORDINALS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fifth": 5, "fifths": 5,
+             "sixth": 6, "sixths": 6, "seventh": 7, "sevenths": 7, "eighth": 8, "eighths": 8, "ninth": 9,
+             "ninths": 9, "tenth": 10, "tenths": 10, "hundredth": 100, "hundredths": 100, "thousandth": 1000}
+# "one-ninth", "two thirds", "one and a half": a source's fractions in words, a summary's "1/9", "67%", "1.5倍"
+_FRACTION = re.compile(r"\b(one|a|two|three|four|five|six|seven|eight|nine)(?:[- ]and[- ]a[- ](half)|[- ]("
+                       + "|".join(_ORDINALS) + r"))\b", re.IGNORECASE)
+_WHOLE = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_SCALE_WORDS = {**{k: v for k, v in _SCALES.items() if k.islower() and k.isascii()}, "hundred": 100.0,
+                "decade": 10.0, "decades": 10.0}
 
 
 @dataclass(frozen=True)
@@ -107,9 +122,19 @@ def _list_mark(text: str, match: re.Match[str]) -> bool:
     before, after = text[start - 1: start], text[end: end + 1]
     if before in ("(", "（") and after in (")", "）"):
         return True
+    if after not in (".", "、", ")", "）") or (after in ".、" and text[end + 1: end + 2].isdigit()):
+        return False
     opens = text[:start].rstrip(" ")
-    return ((not opens or opens[-1] in "\n;；。:：,，") and after in (".", "、", ")", "）")
-            and not text[end + 1: end + 2].isdigit())
+    if not opens or opens[-1] in "\n;；。:：" or (opens[-1] in ",，" and after != "."):  # "1, 2, 4, 8." ends a list
+        return True
+    # "… 2.参数共享 …" in running text: a list only when its neighbour item is marked the same way
+    return before.isspace() and _sibling_mark(text, int(match.group(0)), after, start, end)
+
+
+def _sibling_mark(text: str, n: int, mark: str, start: int, end: int) -> bool:
+    earlier = re.search(rf"(?:^|\s){n - 1}{re.escape(mark)}(?!\d)", text[:start]) if n > 1 else None
+    later = re.search(rf"\s{n + 1}{re.escape(mark)}(?!\d)", text[end:])
+    return bool(earlier or later)
 
 
 def numbers_in(text: str) -> list[Number]:
@@ -125,7 +150,8 @@ def numbers_in(text: str) -> list[Number]:
         if _list_mark(text, match):
             continue
         tail = _RANGE_TAIL.match(text, position)
-        if tail and not match.group("unit") and not (match.group("scale") or match.group("latin")):
+        if (tail and not match.group("unit") and not (match.group("scale") or match.group("latin"))
+                and not _named(text, match)):  # "LTX-2.3和2B": a name's number takes no scale from the next
             pending.append(match)
             position = tail.end()
             continue
@@ -144,6 +170,16 @@ def number_words_in(text: str) -> list[Number]:
     for m in _WORD.finditer(text):
         tens, units, word, scale = m.groups()
         value = float(_WORDS[tens.lower()] + _WORDS[units.lower()]) if tens else float(_WORDS[word.lower()])
-        value *= _SCALES[scale.lower()] if scale else 1.0
+        value *= _SCALE_WORDS[scale.lower()] if scale else 1.0
         found.append(Number(text=m.group(0), start=m.start(), value=value, step=1.0, raw=value))
+    found.extend(Number(text=m.group(0), start=m.start(), value=5.0, step=1.0, raw=5.0) for m in _MAY.finditer(text))
+    for m in _FRACTION.finditer(text):
+        whole, and_half, part = m.groups()
+        if and_half:  # "one and a half times"
+            value = denominator = _WHOLE[whole.lower()] + 0.5
+        else:
+            denominator = float(_ORDINALS[part.lower()])
+            value = _WHOLE[whole.lower()] / denominator
+        # the value is what "11%" or "1.5倍" states; the denominator is the "9" of "1/9" or "降低9倍"
+        found.append(Number(text=m.group(0), start=m.start(), value=value, step=1e-9, raw=denominator))
     return found
