@@ -260,12 +260,16 @@ def learned_against_the_anchor(days: dict[date, list[Paper]], topics: list[str],
             sanity = _sanity_scores([paper_text(p) for p in train], positive_at, texts)
             recent = [p for d in ordered if d < day for p in days[d]][-1200:]  # the background: recent days
             pos = [p for _, p in profile]
+            background = [p for p in recent if p.id not in ids]
             ours = learned_scores(
-                Examples(texts, np.array([vectors[p.id] for p in papers])),
-                Examples([paper_text(p) for p in pos], np.array([vectors[p.id] for p in pos])),
-                Examples([paper_text(p) for p in recent if p.id not in ids],
-                         np.array([vectors[p.id] for p in recent if p.id not in ids])),
-                c=float(os.environ.get("LEARNED_C", "0.1")), embedding_weight=float(os.environ.get("LEARNED_W", "1")))
+                Examples(texts, np.array([vectors[p.id] for p in papers]), [p.authors for p in papers]),
+                Examples([paper_text(p) for p in pos], np.array([vectors[p.id] for p in pos]),
+                         [p.authors for p in pos]),
+                Examples([paper_text(p) for p in background], np.array([vectors[p.id] for p in background]),
+                         [p.authors for p in background]),
+                c=float(os.environ.get("LEARNED_C", "0.03")), embedding_weight=float(os.environ.get("LEARNED_W", "1")),
+                author_weight=float(os.environ.get("LEARNED_AUTHORS", "1")),
+                doubtful=float(os.environ.get("LEARNED_DOUBTFUL", "0.1")))
             assert ours is not None
             for name, scores in (("arxiv-sanity-lite", sanity), ("learned", ours)):
                 order = [papers[i] for i in np.argsort(-scores, kind="stable")]
