@@ -8,6 +8,7 @@ own.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import tempfile
@@ -83,11 +84,17 @@ def write_records(path: Path, entries: Iterable[Entry]) -> None:
 
 
 def numbered_json_lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, object) for every non-blank line of a JSON Lines file; a bad line is an error naming it."""
+    """(line number, object) for every non-blank line of a JSON Lines file (gzipped when it ends in .gz, as
+    archived histories are); a bad line is an error naming it."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RecordsError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    if path.suffix == ".gz":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise RecordsError(f"not a gzip file ({exc})", path=str(path)) from None
     return numbered_json_rows(data, str(path))
 
 

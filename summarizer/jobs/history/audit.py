@@ -8,7 +8,6 @@ finding is what is counted.
 
 from __future__ import annotations
 
-import gzip
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,7 +17,7 @@ from pydantic import BaseModel, Field
 from summarizer.core.checks.gate import SourceIndex, check_summary, source_text
 from summarizer.core.errors import RecordsError
 from summarizer.core.models import Entry, NumberMark
-from summarizer.edges.storage.store import parse_records
+from summarizer.edges.storage.store import read_records
 
 _DAY = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _RECORDS = ("*.jsonl", "*.jsonl.gz")
@@ -78,16 +77,6 @@ def records_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def read_any(path: Path) -> list[Entry]:
-    data = path.read_bytes()
-    if path.suffix == ".gz":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise RecordsError(f"not a gzip file ({exc})", path=str(path)) from None
-    return parse_records(data, str(path))
-
-
 def audit_entries(entries: Iterable[Entry], day_of_file: str | None, audit: Audit) -> None:
     for entry in entries:
         if entry.summary is None:
@@ -112,7 +101,7 @@ def run_audit(paths: Iterable[Path]) -> Audit:
         if path.name.endswith((".report.json",)):
             continue
         match = _DAY.search(path.name)
-        audit_entries(read_any(path), match.group(1) if match else None, audit)
+        audit_entries(read_records(path), match.group(1) if match else None, audit)
     return audit
 
 
