@@ -23,7 +23,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。！？;；])\s+(?!\d)")
 # 72.64; "13 977" (thousands grouped by spaces) for 13977
 _ODD_DECIMAL = re.compile(r"\d+\.\s+\d+%?|\d+,\d{1,2}(?!\d)%?|(?<![\d.,])\d{1,3}(?:\s\d{3})+(?![\d.,]?\d)")
 # "1/15" and "\frac{1}{250}": a fraction is a value too, as "6.7%" or "1/250" may state it
-_FRACTION = re.compile(r"(?<![\d.])(\d+)\s?/\s?(\d+)(?![\d.])")
+_SLASHED = re.compile(r"(?<![\d.])(\d+)\s?/\s?(\d+)(?![\d.])")
 _PASSAGE = re.compile(r"\n\s*\n")
 _SMALL_M = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?m\b")
 _POINT = re.compile(r"(?<![\d.])(\d+) point (\d+)\b")
@@ -105,10 +105,10 @@ class SourceIndex:
 
 def _other_forms(sentence: str) -> Iterable[float]:
     """Values a sentence states that its numbers one by one do not: a split or comma decimal, space-grouped
-    thousands, a fraction's value."""
+    thousands, a fraction's value, "110m" as millions, "88 point 7"."""
     for m in _ODD_DECIMAL.finditer(sentence):
         yield from (v for n in numbers_in(m.group(0).replace(" ", "").replace(",", ".")) for v in _forms(n))
-    for m in _FRACTION.finditer(sentence):
+    for m in _SLASHED.finditer(sentence):
         if int(m.group(2)):
             yield int(m.group(1)) / int(m.group(2))
     for m in _SMALL_M.finditer(sentence):  # "110m parameters", "5m datapoints": millions, or metres
@@ -134,7 +134,7 @@ def _pair(numbers: list[Number], at: int, made: dict[str, list[tuple[float, int]
 
 def _count(n: Number) -> bool:
     """A whole number of things, small enough to be counted ("13 models"), not a measure."""
-    return not (n.percent or n.times or n.named) and n.value == int(n.value) and 1 <= n.value < 1000 and n.step >= 1
+    return not (n.percent or n.times or n.named) and 1 <= n.value < 1000 and n.step >= 1  # step 1+: whole
 
 
 def _plain(text: str) -> str:

@@ -59,7 +59,7 @@ _ORDINALS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "qua
              "sixth": 6, "sixths": 6, "seventh": 7, "sevenths": 7, "eighth": 8, "eighths": 8, "ninth": 9,
              "ninths": 9, "tenth": 10, "tenths": 10, "hundredth": 100, "hundredths": 100, "thousandth": 1000}
 # "one-ninth", "two thirds", "one and a half": a source's fractions in words, a summary's "1/9", "67%", "1.5倍"
-_FRACTION = re.compile(r"\b(one|a|two|three|four|five|six|seven|eight|nine)(?:[- ]and[- ]a[- ](half)|[- ]("
+_WORD_FRACTION = re.compile(r"\b(one|a|two|three|four|five|six|seven|eight|nine)(?:[- ]and[- ]a[- ](half)|[- ]("
                        + "|".join(_ORDINALS) + r"))\b", re.IGNORECASE)
 _WHOLE = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 _SCALE_WORDS = {**{k: v for k, v in _SCALES.items() if k.islower() and k.isascii()}, "hundred": 100.0,
@@ -173,7 +173,7 @@ def number_words_in(text: str) -> list[Number]:
         value *= _SCALE_WORDS[scale.lower()] if scale else 1.0
         found.append(Number(text=m.group(0), start=m.start(), value=value, step=1.0, raw=value))
     found.extend(Number(text=m.group(0), start=m.start(), value=5.0, step=1.0, raw=5.0) for m in _MAY.finditer(text))
-    for m in _FRACTION.finditer(text):
+    for m in _WORD_FRACTION.finditer(text):
         whole, and_half, part = m.groups()
         if and_half:  # "one and a half times"
             value = denominator = _WHOLE[whole.lower()] + 0.5
