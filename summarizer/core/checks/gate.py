@@ -23,6 +23,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。！？;；])\s+(?!\d)")
 # 72.64; "13 977" (thousands grouped by spaces) for 13977
 _ODD_DECIMAL = re.compile(r"\d+\.\s+\d+%?|\d+,\d{1,2}(?!\d)%?|(?<![\d.,])\d{1,3}(?:\s\d{3})+(?![\d.,]?\d)")
 # "1/15" and "\frac{1}{250}": a fraction is a value too, as "6.7%" or "1/250" may state it
+_DIGIT = re.compile(r"\d")
 _SLASHED = re.compile(r"(?<![\d.])(\d+)\s?/\s?(\d+)(?![\d.])")
 _PASSAGE = re.compile(r"\n\s*\n")
 _SMALL_M = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?m\b")
@@ -106,6 +107,8 @@ class SourceIndex:
 def _other_forms(sentence: str) -> Iterable[float]:
     """Values a sentence states that its numbers one by one do not: a split or comma decimal, space-grouped
     thousands, a fraction's value, "110m" as millions, "88 point 7"."""
+    if not _DIGIT.search(sentence):  # each form has digits; most sentences have none, and this runs on every one
+        return
     for m in _ODD_DECIMAL.finditer(sentence):
         yield from (v for n in numbers_in(m.group(0).replace(" ", "").replace(",", ".")) for v in _forms(n))
     for m in _SLASHED.finditer(sentence):
