@@ -62,6 +62,49 @@ def _check(source: str, summary: str) -> list[str]:
     ("1,3~M subtitles containing 14~M tokens", "1400万词条"),
     ("As of May 2026, agents", "截至2026年5月"),
     ("a CLIPScore of 88 point 7", "88.7"),
+    # the fifth sample (README): several number words read whole by text2num, and forms read aloud
+    ("Sixty-two thousand one hundred twenty-one beer recipes", "62,121个啤酒配方"),
+    ("by as much as one hundred seventy seven percent", "最高可达177%"),
+    ("over one hundred million of hours", "超过1亿小时"),
+    ("trained on half a billion unique structures", "5亿个结构"),
+    ("after five hundreds of OPF operations", "500次OPF操作"),
+    ("over 10 millions trips", "1000万次出行"),
+    ("models with different scales (3/7B)", "3B/7B模型"),
+    ("evaluate $12$ VLMs ($3$--$397$\\,B parameters)", "3-397B参数"),
+    ("three point two minutes", "3.2分钟"),
+    ("is an order of magnitude faster", "快10倍"),
+    ("For nine out of ten words", "90%的单词"),
+    ("a 2.0,M-parameter restorer", "2.0M参数"),
+    ("trained on 1,535,010 photographs", "153万张照片"),  # cut, not rounded: still what the source states
+    ("yields $C(n)=\\frac12\\log n$", "$C(n)=\\frac12\\log n$"),
+    ("simple grade feedback (Task 1) and descriptive feedback (Task 2)", "（任务1）"),
+    # the sixth sample
+    ("for the (256, 239) eBCH code", "(256,239) eBCH码"),  # a list with its space dropped
+    ("at $\\sigma\\in\\{15,25,50,75,100\\}$", "σ=75,100"),
+    ("up to seventy three point eight percent success", "高达73.8%"),
+    ("10 popular video games from the 1990s", "10款90年代游戏"),
+    ("multiple (i.e., 90) translation directions", "90个翻译方向"),
+    ("lineage fields (>1.8x10^6 model entries)", "超过180万个模型"),
+    # the seventh sample
+    ("a total of 4,6k images", "4.6k图像"),
+    ("with up to 4 orders of magnitude less data", "减少了10,000倍"),
+    ("is up to four orders of magnitude faster", "快10^4倍"),
+    ("a latency of 4.5 ms, lower than a 30 FPS system, which takes 66 ms", "快14倍以上"),  # 14.7: at least 14
+    ("a three-stage curriculum: (1) warmup, (2) LoRA grounding, and (3) reasoning", "阶段2用LoRA"),
+    ("a ratio of $\\frac{2}{1-k+\\sqrt{k}}$", "近似比(2/(1-k+√k))"),
+    # the eighth sample
+    ("an LLM pretrained on 3T tokens", "在3万亿token上训练"),
+    ("5 227.2 ms per image", "5227.2ms/张"),
+    ("fine-tuning \\textsc{\\small{gpt-oss-20b}}", "GPT-OSS-20B"),
+    ("approximately 10\\textsuperscript{92} architectures", "约10^92的架构空间"),
+    ("to be $6.55 \\times 10^{68}$", "估计为6.55×10⁶⁸"),
+    # the ninth sample
+    ("9-1-1 call-taking training", "为911调度员培训"),
+    ("while being 10**4/10**5 times more memory-efficient", "高10^4/10^5倍"),
+    ("54.1% under the $10^\\circ$$10{\\rm{cm}}$ metric", "54.1% 10°10cm指标"),
+    ("through 3'123'253 questions", "312万余道问题"),
+    ("re-generating the model in under a second", "在1秒内重新生成"),
+    ("updating only 455 output-layer parameters out of 806K", "仅更新455/806K参数"),
 ])
 def test_a_number_the_source_states_in_another_form_is_found(source: str, summary: str) -> None:
     assert _check(source, summary) == []
@@ -72,6 +115,10 @@ def test_a_number_the_source_states_in_another_form_is_found(source: str, summar
     ("accuracy rises to 95.27%", "准确率达95.4%", ["95.4%"]),
     ("GPT-4 and Erkang-Diagnosis-1.1", "快3.6倍", ["3.6倍"]),  # names are not paired into ratios
     ("from 63% to 80%", "提升18个百分点", ["18个百分点"]),
+    ("a tenfold speedup", "快9.9倍", ["9.9倍"]),  # a cut is below the value: 10 is no cut 9.9
+    ("one, two and three", "123", ["123"]),  # number words in a list are not one number
+    ("for the (256, 239) code", "(256,238)码", ["256,238"]),  # a list is found only when each item is
+    ("from 3.817 s to 0.1 s", "快38.1倍", ["38.1倍"]),  # a ratio (38.17) is rounded, never cut
 ])
 def test_a_number_the_source_does_not_state_is_flagged(source: str, summary: str, flagged: list[str]) -> None:
     assert _check(source, summary) == flagged
@@ -85,6 +132,7 @@ def test_list_markers_are_not_numbers_but_sentence_ends_are() -> None:
     assert [n.text for n in numbers_in("1.参数设计 2.参数共享")] == []
     assert [n.text for n in numbers_in("improves by 2. It also")] == ["2"]
     assert [n.text for n in numbers_in("框架：1）3D引导的掩码")] == ["3"]
+    assert [n.text for n in numbers_in("1) 多正确答案（平均9.1个）2) 硬负样本 3) 改写")] == ["9.1"]
 
 
 def test_may_is_a_month_only_beside_a_year_and_a_latin_scale_never_starts_a_word() -> None:

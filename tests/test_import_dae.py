@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from summarizer.core.errors import RecordsError
-from summarizer.core.models import Entry, entry_to_record
+from summarizer.core.models import SUMMARY_FIELDS, Entry, Summary, entry_to_record, summary_from_record
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
 from summarizer.edges.storage.store import read_records
 from summarizer.jobs.history.import_dae import import_dae
@@ -121,3 +121,13 @@ def test_an_impossible_date_in_a_name_stops_before_anything_is_written(tmp_path:
                                            r"not a date; nothing was imported"):
         import_dae(settings, source)
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_summary_json_encoded_twice_reads_as_its_text() -> None:
+    """A few DAE records (2509.04159 of 2025-09-05) hold their fields as literal "\\u63d0\\u51fa…" escapes."""
+    escaped = {f: "".join(f"\\u{ord(c):04x}" for c in "提出了一种方法") + " (2025)" for f in SUMMARY_FIELDS}
+    summary = summary_from_record(escaped, "2509.04159")
+    assert summary is not None and summary.tldr == "提出了一种方法 (2025)"
+    # an ASCII text naming one escape stays as written
+    plain = {f: "the \\u escape of JSON" for f in SUMMARY_FIELDS}
+    assert summary_from_record(plain, "2509.04159") == Summary(**plain)

@@ -272,7 +272,18 @@ def summary_from_record(ai: Any, paper_id: str) -> Summary | None:
         raise ValueError(f"paper {paper_id}: 'AI' lacks {', '.join(missing)}")
     if any(is_placeholder(fields[f]) for f in SUMMARY_FIELDS):
         return None
-    return Summary(**{f: fields[f] for f in SUMMARY_FIELDS})
+    return Summary(**{f: _unescaped(fields[f]) for f in SUMMARY_FIELDS})
+
+
+_ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _unescaped(text: str) -> str:
+    """A field JSON-encoded twice (a few of DAE's records hold "\\u63d0\\u51fa…") as the text it encodes: its
+    reader sees Chinese, and the faithfulness gate no numbers in the escapes."""
+    if "\\u" not in text or len(_ESCAPED.findall(text)) * 6 < len(text) / 2:  # escapes are most of the text
+        return text
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _source(value: Any) -> str | None:

@@ -21,15 +21,21 @@ CHECKED_FIELDS = ("tldr", "method", "result")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？;；])\s+(?!\d)")
 # "86. 27%" (a decimal an abstract's wrapping split) and "72,64%" (a decimal comma) also stand for 86.27 and
 # 72.64; "13 977" (thousands grouped by spaces) for 13977
-_ODD_DECIMAL = re.compile(r"\d+\.\s+\d+%?|\d+,\d{1,2}(?!\d)%?|(?<![\d.,])\d{1,3}(?:\s\d{3})+(?![\d.,]?\d)")
+_ODD_DECIMAL = re.compile(r"\d{1,3}(?:'\d{3})+(?!\d)|\d+\.\s+\d+%?|\d+,\d{1,2}(?!\d)(?:%|\s?[kKMB](?![A-Za-z]))?"
+                          r"|(?<![\d.,])\d{1,3}(?:\s\d{3})+(?:\.\d+)?(?![\d.,]?\d)")
 # "1/15" and "\frac{1}{250}": a fraction is a value too, as "6.7%" or "1/250" may state it
 _DIGIT = re.compile(r"\d")
 _SLASHED = re.compile(r"(?<![\d.])(\d+)\s?/\s?(\d+)(?![\d.])")
 _PASSAGE = re.compile(r"\n\s*\n")
 _SMALL_M = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?m\b")
 _POINT = re.compile(r"(?<![\d.])(\d+) point (\d+)\b")
-_POWER = re.compile(r"(?<![\d.])10\s?\^\s?\{?(\d{1,2})\}?(?!\d)")
+_SCIENTIFIC = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s?(?:x|×|\\times|\*)\s?10\s?\^\s?\{?(\d{1,2})\}?(?!\d)")
+_SUPERSCRIPT_TEX = re.compile(r"\\textsuperscript\s?\{(\d{1,3})\}")
+_SPELLED_DIGITS = re.compile(r"(?<![\d-])\d(?:-\d){2,3}(?![\d-])")
+_DECADE = re.compile(r"\b(?:1[89]|20)(\d)0s\b")  # "the 1990s" is "90年代"
+_POWER = re.compile(r"(?<![\d.])10\s?(?:\^|\*\*)\s?\{?(\d{1,2})\}?(?!\d)")
 _E_NOTATION = re.compile(r"(?<![\w.])\d(?:\.\d+)?[eE][+]?\d{1,2}(?![\w.])")
+_LOST_SPACE = re.compile(r"(?<=\d),(?=[A-Za-z])")
 _MAX_PAIRED = 24  # numbers of one sentence paired with each other (a table row of hundreds is not)
 _SHORT = 4000  # a source this short (an abstract) is one passage
 
@@ -83,7 +89,7 @@ class SourceIndex:
             for sentence in sentences_of(passage):
                 index.sentences.append(sentence)
                 at = len(index.sentences) - 1
-                found = numbers_in(sentence) + number_words_in(sentence)
+                found = numbers_in(sentence, marks=True) + number_words_in(sentence)
                 made["stated"].extend((v, at) for n in found for v in _forms(n))
                 made["stated"].extend((v, at) for v in _other_forms(sentence))
                 _pair([n for n in found if n.value and not n.named][:_MAX_PAIRED], at, made)
@@ -96,8 +102,8 @@ class SourceIndex:
         kinds = [self.stated, self.differences]
         kinds += [self.ratios] if number.times else [self.changes] if number.percent else []
         kinds += [self.sums] if _count(number) else []
-        for target, tolerance in _targets(number):
-            for kind in kinds:
+        for target, tolerance, stated_only in _targets(number):
+            for kind in [self.stated] if stated_only else kinds:
                 at = kind.near(target, tolerance)
                 if at is not None:
                     return self.sentences[at]
@@ -110,7 +116,8 @@ def _other_forms(sentence: str) -> Iterable[float]:
     if not _DIGIT.search(sentence):  # each form has digits; most sentences have none, and this runs on every one
         return
     for m in _ODD_DECIMAL.finditer(sentence):
-        yield from (v for n in numbers_in(m.group(0).replace(" ", "").replace(",", ".")) for v in _forms(n))
+        written = m.group(0).replace(" ", "").replace(",", ".").replace("'", "")  # "3'123'253" is Swiss
+        yield from (v for n in numbers_in(written) for v in _forms(n))
     for m in _SLASHED.finditer(sentence):
         if int(m.group(2)):
             yield int(m.group(1)) / int(m.group(2))
@@ -118,6 +125,10 @@ def _other_forms(sentence: str) -> Iterable[float]:
         yield float(m.group(1)) * 1e6
     for m in _POINT.finditer(sentence):  # "88 point 7": a decimal read aloud
         yield float(f"{m.group(1)}.{m.group(2)}")
+    for m in _SPELLED_DIGITS.finditer(sentence):  # "9-1-1" is 911
+        yield float(m.group(0).replace("-", ""))
+    for m in _DECADE.finditer(sentence):
+        yield float(m.group(1)) * 10
 
 
 def _pair(numbers: list[Number], at: int, made: dict[str, list[tuple[float, int]]]) -> None:
@@ -143,14 +154,20 @@ def _count(n: Number) -> bool:
 def _plain(text: str) -> str:
     """Source text with TeX's markup taken out around numbers ("$\\bf{3 \\space billion}$" is 3 billion)."""
     # "$10^3\\times$" is also 1000x and "1.5e8 passes" 150000000: the value joins what is written
-    text = _POWER.sub(lambda m: f"{m.group(0)} ({10 ** int(m.group(1)):d})", text)
+    if "textsuperscript" in text:
+        text = _SUPERSCRIPT_TEX.sub(r"^{\1}", text)  # "10\\textsuperscript{92}"
+    if "^" in text or "**" in text:  # the powers' own tests, skipped on the many texts without one
+        text = _SCIENTIFIC.sub(lambda m: f"{m.group(0)} ({float(m.group(1)) * 10 ** int(m.group(2)):.0f})", text)
+        text = _POWER.sub(lambda m: f"{m.group(0)} ({10 ** int(m.group(1)):d})", text)
     text = _E_NOTATION.sub(lambda m: f"{m.group(0)} ({float(m.group(0)):.0f})", text)
     text = text.replace("~", " ")  # TeX's unbreakable space ("14~M tokens"); "~140K" is 140K all the same
+    text = _LOST_SPACE.sub(" ", text)  # "2.0,M-parameter", "23,ms": TeX's thin space, its backslash lost
     if "\\" not in text and "$" not in text:
         return text
     text = re.sub(r"\\[dt]?frac\s*(?:\{([^{}]*)\}|(\d))\s*(?:\{([^{}]*)\}|(\d))",
                   lambda m: f"{m.group(1) or m.group(2)}/{m.group(3) or m.group(4)}", text)
     text = re.sub(r"\\[,;!:]", "", text.replace("{,}", ",").replace("\\%", "%"))
+    text = text.replace("}{", "} {")  # "\\frac{2}{1-k}" keeps its 2 and 1 apart when the braces go
     return re.sub(r"[{}]", "", re.sub(r"\\[A-Za-z]+\*?|\\ |\$", " ", text))
 
 
@@ -166,19 +183,23 @@ def _forms(n: Number) -> Iterable[float]:
         yield n.raw * 1000
 
 
-def _targets(n: Number) -> Iterable[tuple[float, float]]:
-    """The ranges the source's value may lie in for `n`, as (centre, half width): rounded to its last digit,
-    or cut there ("168万多" for 1,687,899)."""
+def _targets(n: Number) -> Iterable[tuple[float, float, bool]]:
+    """The ranges the source's value may lie in for `n`, as (centre, half width, stated only): rounded to its
+    last digit, or cut there ("153万" for 1,535,010). A cut is matched against what the source states, never
+    what two numbers make (it doubles the window, and invented ratios would slip in), unless the summary says
+    it cut ("14倍以上", "168万多")."""
     forms = [(abs(n.value), n.step)]
+    if n.named and n.raw != n.value:  # "GPT-OSS-20B" for the source's "gpt-oss-20b": a name, as written
+        forms.append((abs(n.raw), n.step * abs(n.raw / n.value)))
     if n.percent:
         forms.append((abs(n.value) / 100, n.step / 100))
     elif abs(n.value) <= 1:
         forms.append((abs(n.value) * 100, n.step * 100))
     for value, step in forms:
         half = step / 2 * (1 + 1e-9) + 1e-12
-        yield value, half
-        if n.at_least:
-            yield value + step / 2, half
+        yield value, half, False
+        # [value, value + step): 10 is no cut 9.9, unless "9.9倍以上" says at least
+        yield value + step / 2, half if n.at_least else step / 2 * (1 - 1e-9), not n.at_least
 
 
 def check_fields(fields: dict[str, str], source: SourceIndex) -> Checks:
@@ -187,12 +208,24 @@ def check_fields(fields: dict[str, str], source: SourceIndex) -> Checks:
     evidence: list[Evidence] = []
     for name, text in fields.items():
         for n in numbers_in(text):
-            sentence = source.find(n)
+            sentence = source.find(n) or _list_found(n, source)
             if sentence is None:
                 unsupported.append(NumberMark(field=name, number=n.text, at=n.start))
             else:
                 evidence.append(Evidence(field=name, number=n.text, at=n.start, sentence=sentence))
     return Checks(unsupported=unsupported, evidence=evidence)
+
+
+def _list_found(n: Number, source: SourceIndex) -> str | None:
+    """ "(256,239)", "σ=75,100": a summary's list with its spaces dropped reads as one grouped number; it is
+    found when each item is."""
+    if "," not in n.text or n.percent or n.times:
+        return None
+    items = [numbers_in(part) for part in n.text.split(",")]
+    if not all(len(found) == 1 for found in items):
+        return None
+    sentences = [source.find(found[0]) for found in items]
+    return sentences[0] if all(sentences) else None
 
 
 def check_summary(summary: Summary, source: SourceIndex) -> Checks:

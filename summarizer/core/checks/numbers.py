@@ -9,13 +9,18 @@ stands for anything the source states that rounds to it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from text_to_num import text2num
 
 _SCALES = {
     "万亿": 1e12, "千万": 1e7, "百万": 1e6, "万": 1e4, "亿": 1e8, "千": 1e3,
-    "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9,
+    "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12,
     "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
     "Thousand": 1e3, "Million": 1e6, "Billion": 1e9, "Trillion": 1e12,
+    # "10 millions of trips", "five hundreds of operations": a plural scale is still the scale
+    "thousands": 1e3, "millions": 1e6, "billions": 1e9, "trillions": 1e12,
 }
 _PERCENT = ("%", "％", "percent", "per cent", "个百分点", "百分点", "percentage points", "percentage point", "pp",
             "p.p.")
@@ -29,11 +34,12 @@ _UNIT = "|".join(re.escape(s) for s in sorted(_PERCENT + _TIMES, key=len, revers
 # "900多万" (over nine million) is read as 900万
 _NUMBER = re.compile(
     rf"(?P<times>[×xX](?=\s?\d))?(?P<num>{_DIGITS})"
-    rf"(?:\s?(?P<more>[多余])?(?P<scale>{_CJK_SCALE})|[\s-]?(?P<latin>{_LATIN_SCALE})(?![A-Za-zÀ-ɏ]))?"
+    rf"(?:\s?(?P<more>[多余])?(?P<scale>{_CJK_SCALE})|(?:\s|-(?!k))?(?P<latin>{_LATIN_SCALE})(?![A-Za-zÀ-ɏ]))?"
     rf"(?:\s?(?P<unit>{_UNIT})(?![A-Za-z]))?"
 )
 # "1. ", "2、", "3)" opening an item of a list number the item, they state nothing
-_RANGE_TAIL = re.compile(rf"-?\s?(?:-|–|—|~|～|到|至|或|和|to|or|and)\s?(?={_DIGITS})")
+# "3/7B" (3B and 7B) shares its scale as a range does
+_RANGE_TAIL = re.compile(rf"-?\s?(?:--|-|–|—|~|～|/|到|至|或|和|to|or|and)\s?(?={_DIGITS})")
 _WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -52,7 +58,7 @@ _WORDS = {
 _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _WORD = re.compile(r"\b(?:(" + "|".join(_TENS) + r")[- ]?(" + "|".join(_UNITS) + r")|(" + "|".join(_WORDS) + r"))"
-                   r"(?:[- ](hundred|thousand|million|billion|trillion|decades?))?(?:-?fold)?\b")
+                   r"(?:[- ](hundreds?|thousands?|millions?|billions?|trillions?|decades?))?(?:-?fold)?\b")
 # "May" is a month only beside a year or a day ("May 2026", "May 19, 2025"), never the verb
 _MAY = re.compile(r"\bMay(?=\s+(?:\d{1,2},?\s+)?(?:19|20)\d\d\b)")
 _ORDINALS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fifth": 5, "fifths": 5,
@@ -66,7 +72,27 @@ _WORD_FRACTION = re.compile(r"\b(one|a|two|three|four|five|six|seven|eight|nine)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _WHOLE = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 _SCALE_WORDS = {**{k: v for k, v in _SCALES.items() if k.islower() and k.isascii()}, "hundred": 100.0,
-                "decade": 10.0, "decades": 10.0}
+                "hundreds": 100.0, "decade": 10.0, "decades": 10.0}
+# the words of a cardinal number of several words; such a run is read whole by text2num, a maintained parser
+_CARDINALS = frozenset(w for w, v in _WORDS.items() if isinstance(v, int) and (v < 20 or w in _TENS)) | frozenset(
+    ("hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions", "trillion",
+     "trillions"))
+# "\\frac12" is TeX's one half: its digits are two arguments, not the number twelve
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+# "10^4", "10^{165}", "10**4" and "10⁶⁸": a power of ten is one number ("10^ 10 cm" is TeX's "10^\\circ" and 10 cm)
+_POWER_TAIL = re.compile(rf"(?:(?:\^|\*\*)\{{?(\d{{1,3}})\}}?|([⁰¹²³⁴⁵⁶⁷⁸⁹]{{1,3}}))"
+                         rf"(?:\s?(?P<unit>{_UNIT})(?![A-Za-z]))?")
+_OPEN_PAREN = re.compile(r"[(（][^()（）]*$")
+_TEX_FRACTION = re.compile(r"\\[dt]?frac\s*$")
+_RUN_GAP = re.compile(r"[- ]|\s+and\s+")
+_DIGIT_WORD = "zero|one|two|three|four|five|six|seven|eight|nine"
+# "three point two", "seventy three point eight": the whole part is read by text2num
+_WORD_POINT = re.compile(rf"\b((?:[a-z]+[- ])?[a-z]+) point ((?:{_DIGIT_WORD})(?: (?:{_DIGIT_WORD}))*)\b")
+# "an order of magnitude" is 10x, "4 orders of magnitude" 10^4
+_MAGNITUDE = re.compile(r"\b(?:(an|one|two|three|four|five|six|[1-9]) )?orders? of magnitude")
+_OUT_OF = re.compile(r"\b([a-z]+|\d+) out of (?:the )?([a-z]+|\d+)\b")  # "nine out of ten" is 90%
+_A_UNIT = re.compile(r"\ban? (?:second|minute|hour|day|week|month|year)\b")  # "in under a second": "1秒内"
+_HALF_A = re.compile(r"\bhalf an? (hundred|thousand|million|billion|trillion)\b")  # "half a billion" is 5亿
 
 
 @dataclass(frozen=True)
@@ -125,34 +151,48 @@ def _list_mark(text: str, match: re.Match[str]) -> bool:
     before, after = text[start - 1: start], text[end: end + 1]
     if before in ("(", "（") and after in (")", "）"):
         return True
+    if _OPEN_PAREN.search(text, max(0, start - 24), start):  # "(i.e., 90)", "(Task 1) … (Task 2)": no list
+        return False
     if after not in (".", "、", ")", "）") or (after in ".、" and text[end + 1: end + 2].isdigit()):
         return False
     opens = text[:start].rstrip(" ")
     if not opens or opens[-1] in "\n;；。:：" or (opens[-1] in ",，" and after != "."):  # "1, 2, 4, 8." ends a list
         return True
-    # "… 2.参数共享 …" in running text: a list only when its neighbour item is marked the same way
-    return before.isspace() and _sibling_mark(text, int(match.group(0)), after, start, end)
+    # "… 2.参数共享 …" and "（…9.1个）2) …" in running text: a list only when its neighbour item is marked the same way
+    return (before.isspace() or before in ")）") and _sibling_mark(text, int(match.group(0)), after, start, end)
 
 
 def _sibling_mark(text: str, n: int, mark: str, start: int, end: int) -> bool:
-    earlier = re.search(rf"(?:^|\s){n - 1}{re.escape(mark)}(?!\d)", text[:start]) if n > 1 else None
+    earlier = re.search(rf"(?:^|[\s)）]){n - 1}{re.escape(mark)}(?!\d)", text[:start]) if n > 1 else None
     later = re.search(rf"\s{n + 1}{re.escape(mark)}(?!\d)", text[end:])
     return bool(earlier or later)
 
 
-def numbers_in(text: str) -> list[Number]:
+def numbers_in(text: str, marks: bool = False) -> list[Number]:
     """Every number of `text`, in order; a range's unit and scale ("10-20%", "3~5万") belong to both ends.
 
     LaTeX's digit grouping ("15{,}000", "15\\,000") reads as the plain number: abstracts are written in TeX.
+    A list's item marks ("(2)") are left out, or with `marks` kept as names: a source's "(2) LoRA" states the
+    "阶段2" of a summary, and is never a quantity to pair.
     """
     found: list[Number] = []
     pending: list[re.Match[str]] = []  # the first ends of a range, waiting for the unit its last end carries
     position = 0
     while (match := _NUMBER.search(text, position)) is not None:
         position = match.end()
+        if _TEX_FRACTION.search(text, max(0, match.start() - 7), match.start()):
+            continue
         if _list_mark(text, match):
+            if marks:
+                found.append(replace(_parse(match), named=True))
+            continue
+        if match.group(0) == "10" and (power := _POWER_TAIL.match(text, position)):  # "快10^4倍"
+            found.append(_power(match, power))
+            position = power.end()
             continue
         tail = _RANGE_TAIL.match(text, position)
+        if tail and "/" in tail.group(0) and not marks:  # a summary's "455/806K" is no 455K; a source's "3/7B" is 3B
+            tail = None
         if (tail and not match.group("unit") and not (match.group("scale") or match.group("latin"))
                 and not _named(text, match)):  # "LTX-2.3和2B": a name's number takes no scale from the next
             pending.append(match)
@@ -167,6 +207,13 @@ def numbers_in(text: str) -> list[Number]:
     return found
 
 
+def _power(ten: re.Match[str], power: re.Match[str]) -> Number:
+    value = 10.0 ** int(power.group(1) or power.group(2).translate(_SUPERSCRIPT))
+    unit = power.group("unit")
+    return Number(text=ten.group(0) + power.group(0).rstrip(), start=ten.start(), value=value, step=1.0, raw=value,
+                  percent=unit in _PERCENT if unit else False, times=unit in _TIMES if unit else False)
+
+
 def number_words_in(text: str) -> list[Number]:
     """English number words ("three", "twice", "a dozen"): a source may spell out what a summary writes in digits."""
     found = []
@@ -176,6 +223,11 @@ def number_words_in(text: str) -> list[Number]:
         value = float(_WORDS[tens] + _WORDS[units]) if tens else float(_WORDS[word])
         value *= _SCALE_WORDS[scale] if scale else 1.0
         found.append(Number(text=text[m.start():m.end()], start=m.start(), value=value, step=1.0, raw=value))
+    found.extend(_runs(text, lowered, found))
+    if "half a" in lowered:
+        found.extend(Number(text=text[m.start():m.end()], start=m.start(), value=0.5 * _SCALES[m.group(1)],
+                            step=1.0, raw=0.5 * _SCALES[m.group(1)]) for m in _HALF_A.finditer(lowered))
+    found.extend(_spoken(text, lowered))
     if "May" in text:  # the month's own test, skipped on the many texts without the word
         found.extend(Number(text=m.group(0), start=m.start(), value=5.0, step=1.0, raw=5.0)
                      for m in _MAY.finditer(text))
@@ -190,3 +242,62 @@ def number_words_in(text: str) -> list[Number]:
         found.append(Number(text=text[m.start():m.end()], start=m.start(), value=value, step=1e-9,
                             raw=denominator))
     return found
+
+
+def _runs(text: str, lowered: str, words: list[Number]) -> Iterable[Number]:
+    """Numbers of several words read whole: "one hundred seventy seven" is 177, not 100 and 77."""
+    run: list[Number] = []
+    for word in [*words, None]:
+        if word is not None and _cardinal(word) and (
+                not run or _RUN_GAP.fullmatch(lowered, run[-1].start + len(run[-1].text), word.start)):
+            run.append(word)
+            continue
+        if len(run) > 1:
+            start, end = run[0].start, run[-1].start + len(run[-1].text)
+            try:
+                value = float(text2num(lowered[start:end], "en"))
+            except ValueError:  # "one two three" is a list, not a number
+                value = 0.0
+            if value:
+                yield Number(text=text[start:end], start=start, value=value, step=1.0, raw=value)
+        run = [word] if word is not None and _cardinal(word) else []
+
+
+def _cardinal(word: Number) -> bool:
+    return all(part in _CARDINALS for part in re.split(r"[- ]+", word.text.translate(_ASCII_LOWER)))
+
+
+def _spoken(text: str, lowered: str) -> Iterable[Number]:
+    """Numbers said the way one reads them aloud: "three point two", "an order of magnitude", "nine out of ten"."""
+    digit = {w: i for i, w in enumerate(_DIGIT_WORD.split("|"))}
+    if " point " in lowered:
+        for m in _WORD_POINT.finditer(lowered):
+            whole = _whole_number(m.group(1))
+            if whole is None:
+                continue
+            value = float(f"{whole}." + "".join(str(digit[w]) for w in m.group(2).split()))
+            yield Number(text=text[m.start():m.end()], start=m.start(), value=value, step=1.0, raw=value)
+    if "magnitude" in lowered:
+        for m in _MAGNITUDE.finditer(lowered):
+            count = m.group(1) or "an"
+            value = 10.0 ** (int(count) if count.isdigit() else {"an": 1, "one": 1}.get(count) or digit[count])
+            yield Number(text=text[m.start():m.end()], start=m.start(), value=value, step=1.0, raw=value, times=True)
+    for m in _A_UNIT.finditer(lowered):
+        yield Number(text=text[m.start():m.end()], start=m.start(), value=1.0, step=1.0, raw=1.0)
+    if " out of " in lowered:
+        for m in _OUT_OF.finditer(lowered):
+            part, total = (float(g) if g.isdigit() else float(_WORDS.get(g, 0)) for g in m.groups())
+            if 0 < part <= total:  # a share, as "90%" or "9/10" state it
+                yield Number(text=text[m.start():m.end()], start=m.start(), value=part / total, step=1e-9, raw=total)
+
+
+def _whole_number(words: str) -> int | None:
+    """ "seventy three" or "zero" as a number; "at seventy three" is read from its last word that counts."""
+    for candidate in (words, words.split()[-1]):
+        if candidate == "zero":
+            return 0
+        try:
+            return int(text2num(candidate, "en"))
+        except ValueError:
+            continue
+    return None
