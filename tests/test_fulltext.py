@@ -1,4 +1,4 @@
-"""Full text: eleven real arXiv papers read from their LaTeXML HTML and their TeX source, selected within a
+"""Full text: thirteen real arXiv papers read from their LaTeXML HTML and their TeX source, selected within a
 token budget, hostile archives refused with one line each, downloads paced, capped and kept."""
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from tests.fakes import Sleeps
 FULLTEXT = ROOT / "fixtures" / "fulltext"
 PAPERS = {p["id"]: p for p in json.loads((FULLTEXT / "papers.json").read_text())}
 WITH_HTML = sorted(i for i in PAPERS if (FULLTEXT / i / "paper.html.gz").exists())
-WITH_TABLES = {"html": {"1307.6212", "1410.2597", "1801.02634"}, "tex": {"1307.6212", "1410.2597", "1907.10121"}}
+WITH_TABLES = {"html": {"1307.6212", "1410.2597", "1703.09710", "1801.02634", "2503.17247"},
+               "tex": {"1307.6212", "1410.2597", "1907.10121", "2503.17247"}}
 MATH = {i for i, p in PAPERS.items() if p["primary"].startswith("math")}
 
 
@@ -55,7 +56,7 @@ def tex_doc(paper_id: str) -> Document:
 
 def test_the_fixtures_span_four_archives_and_ten_papers_with_html() -> None:
     archives = {p["primary"].split(".")[0] for p in PAPERS.values()} | {"stat"}  # math.ST is also stat.TH
-    assert {"math", "cs", "astro-ph", "stat"} <= archives and len(WITH_HTML) >= 10 and len(PAPERS) == 11
+    assert {"math", "cs", "astro-ph", "stat"} <= archives and len(WITH_HTML) >= 10 and len(PAPERS) == 13
 
 
 @pytest.mark.parametrize(("kind", "paper_id"), [("html", i) for i in WITH_HTML] + [("tex", i) for i in sorted(PAPERS)])
