@@ -201,3 +201,18 @@ def test_every_number_of_the_dae_seed_is_found() -> None:
             flagged += [(record["id"], m.number) for m in checks.unsupported]
     assert flagged == []
 
+
+
+def test_a_bare_result_is_one_without_a_number_from_a_body_that_has_numbers_beyond_its_abstract(
+        sample_entries: list[Entry]) -> None:
+    from summarizer.core.checks.gate import bare_result
+
+    entry = sample_entries[0]
+    assert entry.summary is not None
+    abstract = SourceIndex.of(source_text(entry.paper.title, entry.paper.abstract))
+    body = SourceIndex.of(source_text(entry.paper.title, entry.paper.abstract + "\n\nTable 2: recall 0.412, 0.388 "
+                                      "and 0.301 on the three test sets."))
+    words = entry.summary.model_copy(update={"result": "KL3M 方法优于所有基线。"})  # a name's number is no finding
+    assert bare_result(words, body, abstract)
+    assert not bare_result(words, abstract, abstract)  # the body states nothing the abstract does not
+    assert not bare_result(entry.summary.model_copy(update={"result": "召回率为0.412。"}), body, abstract)

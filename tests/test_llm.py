@@ -264,3 +264,26 @@ def test_a_rewrite_that_repeats_again_is_asked_for_again_on_its_own(server: Fake
     assert [list(b["response_format"]["json_schema"]["schema"]["properties"]) for b in bodies if b] == [
         ["motivation", "method", "result", "conclusion", "tldr"], ["conclusion"], ["conclusion"]]
     assert eng.client.usage.reasks == {"duplicate_fields": 2}
+
+
+def test_a_result_without_a_number_from_a_body_that_has_them_is_asked_for_once(server: FakeServer,
+                                                                               sample_entries: list[Entry]) -> None:
+    entry = sample_entries[4]
+    assert entry.summary is not None
+    recorded = entry.summary.model_dump()
+    bare = {**recorded, "result": "该方法在各项实验中均优于基线，效果显著。"}
+    numbered = {**recorded, "result": "在测试集上准确率达到87.25%，比基线高出4.5个百分点。"}
+    server.state.llm_canned[entry.paper.title] = [
+        Canned(200, lambda body, _r: chat_completion(body, json.dumps(bare, ensure_ascii=False))),
+        Canned(200, lambda body, _r: chat_completion(body, json.dumps(numbered, ensure_ascii=False)))]
+    body = f"{entry.paper.abstract}\n\n## Experiments\n\nOn the test set the accuracy is 87.25%, 4.5 points over " \
+           "the baseline; training took 31 hours on 8 GPUs."
+    eng = engine(server, Sleeps())
+    answer = asyncio.run(eng.summarize(entry.paper, body))
+    assert answer.value.result == numbered["result"] and eng.client.usage.reasks == {"result_without_numbers": 1}
+    note = server.state.requests("chat")[1].body["messages"][-1]["content"]  # type: ignore[index]
+    assert '"result" states no number' in note
+    # from the abstract alone nothing is asked again: the digest stays what it always was
+    server.state.llm_canned[entry.paper.title] = [
+        Canned(200, lambda body, _r: chat_completion(body, json.dumps(bare, ensure_ascii=False)))]
+    assert asyncio.run(engine(server, Sleeps()).summarize(entry.paper)).value.result == bare["result"]

@@ -237,8 +237,31 @@ def source_text(title: str, body: str) -> str:
     return f"{title}\n\n{body}"
 
 
-def reask_note(checks: Checks) -> str:
-    """The one re-ask the gate makes: the numbers by name, and what to do instead."""
-    named = ", ".join(f"{m.number} ({m.field})" for m in checks.unsupported)
-    return (f"these numbers are not in the paper's text: {named}. Use only numbers the text states, "
-            "exactly as it states them, or say it without a number")
+BODY_NUMBERS = 3  # a body stating this many numbers its abstract does not has results a Result can quote
+
+
+def bare_result(summary: Summary, body: SourceIndex, abstract: SourceIndex) -> bool:
+    """A Result written from the full text with no number, while the body states numbers the abstract does not:
+    the issue's "with concrete numbers where the paper has them", asked for once."""
+    if any(not n.named for n in numbers_in(summary.result)):  # the "3M" of "KL3M" is a name, not a finding
+        return False
+    beyond = 0
+    for sentence in body.sentences:
+        beyond += sum(1 for n in numbers_in(sentence) if not n.named and abstract.find(n) is None)
+        if beyond >= BODY_NUMBERS:
+            return True
+    return False
+
+
+def reask_note(checks: Checks, bare: bool = False) -> str:
+    """The one re-ask the gate makes: the numbers by name, and what to do instead; or, for a Result without a
+    number from a body that has them, where to find them."""
+    notes = []
+    if checks.unsupported:
+        named = ", ".join(f"{m.number} ({m.field})" for m in checks.unsupported)
+        notes.append(f"these numbers are not in the paper's text: {named}. Use only numbers the text states, "
+                     "exactly as it states them, or say it without a number")
+    if bare:
+        notes.append('"result" states no number, but the experiments and tables of the paper do: write "result" '
+                     "again with two or three of its key numbers, each copied exactly as the text writes it")
+    return "; ".join(notes)

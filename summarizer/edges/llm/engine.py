@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.core.checks.gate import SourceIndex, check_summary, reask_note, source_text
+from summarizer.core.checks.gate import SourceIndex, bare_result, check_summary, reask_note, source_text
 from summarizer.core.completions import Completion
 from summarizer.core.errors import AnswerRejected
 from summarizer.core.languages import Language, resolve_language
@@ -214,20 +214,23 @@ class SummaryEngine:
         return lambda text: validate_answer(text, paper.abstract, lang, threshold, template)
 
     async def summarize(self, paper: Paper, body: str | None = None) -> Answer:
-        """A validated summary; one whose numbers the text shown does not state is asked again, once, naming
-        them. The better of the two answers stands (the gate marks what is still unsupported)."""
+        """A validated summary; one whose numbers the text shown does not state, or (from the full text) whose
+        Result has no number while the body's results have, is asked again, once, saying so. The better of the
+        two answers stands (the gate marks what is still unsupported)."""
         messages = self.messages(paper, body)
         answer = await self.ask(messages, self.check(paper), paper_id=paper.id)
         source = SourceIndex.of(source_text(paper.title, body if body is not None else paper.abstract))
         checks = check_summary(answer.value, source)
-        if not checks.unsupported:
+        bare = body is not None and bare_result(answer.value, source,
+                                                SourceIndex.of(source_text(paper.title, paper.abstract)))
+        if not checks.unsupported and not bare:
             return answer
         usage = self.client.usage
-        usage.reasks["unsupported_number"] += 1
-        log.info("re-asking %s: %s", paper.id, reask_note(checks))
+        usage.reasks["unsupported_number" if checks.unsupported else "result_without_numbers"] += 1
+        log.info("re-asking %s: %s", paper.id, reask_note(checks, bare))
         first = json.dumps(answer.value.model_dump(), ensure_ascii=False)
         try:
-            again = await self.ask(messages + reask_messages(first, reask_note(checks)), self.check(paper),
+            again = await self.ask(messages + reask_messages(first, reask_note(checks, bare)), self.check(paper),
                                    paper_id=paper.id)
         except AnswerRejected:
             return answer
