@@ -2,12 +2,15 @@
 
     python benchmarks/bench_rank.py              # everything (first run downloads the model, ~90 MB, once)
     python benchmarks/bench_rank.py --quick      # quality on 3 topics, no history extrapolation
+    python benchmarks/bench_rank.py --learned    # the default (learned) against arxiv-sanity-lite's only
+    python benchmarks/bench_rank.py --speed      # a 600-paper day cold and warm, training included
 
 Quality: for a topic category T, the profile is the first 30 papers cross-listed to T (in
 `shared/fixtures/dae-history`, daily-arXiv-ai-enhanced's records of 2025-03-19..05-14); every later
 day is ranked and the relevant papers are those carrying T. P@20 and nDCG@20, averaged over the
-days, for the default backend (all-MiniLM-L6-v2 on the CPU), the BM25 fallback and random order.
-The product's own code ranks: `jobs.rank.similarities` and `core.ranking.rank`.
+days, for the default backend (all-MiniLM-L6-v2 on the CPU), the BM25 fallback, random order and
+arxiv-sanity-lite's recommender (issue 23's anchor). The product's own code ranks: `jobs.rank.day.relevance_of`
+(the learned model with 30 liked papers, the 1,200 papers before the day as background) and `core.ranking.rank`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import argparse
 import asyncio
 import gzip
 import json
-import os
 import random
 import resource
 import sys
@@ -34,9 +36,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from summarizer.core.models import Paper, paper_from_record  # noqa: E402
-from summarizer.core.ranking import ProfileItem, nearest, paper_text, rank, recency_weights, unit_rows  # noqa: E402
+from summarizer.core.ranking import ProfileItem, nearest, paper_text, rank, recency_weights  # noqa: E402
 from summarizer.core.settings import EmbeddingSettings, LLMSettings, PathSettings, Settings  # noqa: E402
-from summarizer.jobs.rank.day import relevance_of  # noqa: E402
+from summarizer.jobs.rank.day import BACKGROUND, relevance_of  # noqa: E402
 
 HISTORY = ROOT.parent / "shared" / "fixtures" / "dae-history"
 TOPICS = ["cs.RO", "cs.IR", "cs.CR", "cs.HC", "eess.AS", "cs.GR", "cs.CY", "eess.IV"]
@@ -71,53 +73,64 @@ def topic_profile(days: dict[date, list[Paper]], topic: str, size: int = 30) -> 
     return [(d, p) for d in sorted(days) for p in days[d] if topic in p.categories][:size]
 
 
-def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path) -> dict[str, dict[str, tuple[float, float]]]:
+def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path,
+            backends: tuple[str, ...] = ("local", "bm25", "random", "arxiv-sanity-lite"),
+            ) -> dict[str, dict[str, tuple[float, float]]]:
+    """Each backend as the product ranks (`relevance_of` and `rank`, with the 1,200 papers of the days before as
+    the background `rank_day` reads from the output folder), arxiv-sanity-lite's recommender on the same cases."""
     results: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
     ordered = sorted(days)
     for topic in topics:
         profile = topic_profile(days, topic)
-        last = profile[-1][0]
-        items = [ProfileItem(title=p.title, text=paper_text(p), when=d) for d, p in profile]
-        later = [d for d in ordered if d > last and any(topic in p.categories for p in days[d])]
-        for backend in ("local", "bm25", "random"):
+        ids = {p.id for _, p in profile}
+        items = [ProfileItem(title=p.title, text=paper_text(p), when=d, authors=tuple(p.authors)) for d, p in profile]
+        profile_days = sorted({d for d, _ in profile})
+        train = [p for d in profile_days for p in days[d]]
+        later = [d for d in ordered if d > profile_days[-1] and any(topic in p.categories for p in days[d])]
+        for backend in backends:
             scores = []
             for day in later:
-                papers = [p for p in days[day] if p.id not in {q.id for _, q in profile}]
+                papers = [p for p in days[day] if p.id not in ids]
                 if backend == "random":
                     order = random.Random(day.toordinal()).sample(papers, len(papers))
+                elif backend == "arxiv-sanity-lite":
+                    values = _sanity_scores([paper_text(p) for p in train], {i for i, p in enumerate(train)
+                                                                             if p.id in ids},
+                                            [paper_text(p) for p in papers])
+                    order = [papers[i] for i in np.argsort(-values, kind="stable")]
                 else:
+                    background = [p for d in ordered if d < day for p in days[d] if p.id not in ids][-BACKGROUND:]
                     weights = recency_weights(items, day, 365.0)
-                    relevance = relevance_of(settings_for(backend, cache), cache, papers, items, weights)
-                    ranked = rank(papers, items, relevance, [], [])
+                    relevance = relevance_of(settings_for(backend, cache), cache, papers, items, weights,
+                                             background=background)
                     by_id = {p.id: p for p in papers}
-                    order = [by_id[r.id] for r in ranked]
+                    order = [by_id[r.id] for r in rank(papers, items, relevance, [], [])]
                 scores.append(metrics(order, topic))
             results[topic][backend] = (float(np.mean([s[0] for s in scores])), float(np.mean([s[1] for s in scores])))
         print(f"  {topic:<8} ({len(later)} days)  " + "  ".join(
-            f"{b}: P@20 {results[topic][b][0]:.3f} nDCG@20 {results[topic][b][1]:.3f}" for b in ("local", "bm25",
-                                                                                                  "random")),
-              flush=True)
+            f"{b}: P@20 {results[topic][b][0]:.3f} nDCG@20 {results[topic][b][1]:.3f}" for b in backends), flush=True)
     return results
 
 
 def speed(days: dict[date, list[Paper]]) -> None:
-    papers = [p for d in sorted(days) for p in days[d]][:600]
-    items = [ProfileItem(title=p.title, text=paper_text(p)) for p in papers[-30:]]
+    """A 600-paper day ranked for a reader of 30 liked papers, the learned model trained on 1,200 background papers:
+    from a cold cache (model load and every embedding included), then warm."""
+    every = [p for d in sorted(days) for p in days[d]]
+    papers, background = every[1200:1800], every[:1200]
+    items = [ProfileItem(title=p.title, text=paper_text(p), authors=tuple(p.authors)) for p in every[1800:1830]]
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp)
         settings = settings_for("local", cache)
         weights = recency_weights(items, date(2025, 5, 14), 365.0)
         started = time.perf_counter()
-        relevance_of(settings, cache, papers[:570], items, weights)
+        relevance_of(settings, cache, papers, items, weights, background=background)
         cold = time.perf_counter() - started
         started = time.perf_counter()
-        relevance_of(settings, cache, papers[:570], items, weights)
+        relevance_of(settings, cache, papers, items, weights, background=background)
         warm = time.perf_counter() - started
-    per = cold / 600
-    print(f"a day of 600 papers ranked cold (model load included): {cold:.1f} s (target < 60 s); warm, from cached "
-          f"embeddings: {warm:.2f} s (target < 3 s); {per * 1000:.0f} ms a paper")
-    print(f"history of 82,476 papers embedded once at that rate: {82476 * per / 3600:.2f} h (target < 2 h; "
-          f"`summarizer embed` does it resumably, with a progress bar)")
+    print(f"a day of 600 papers ranked cold, 1,200 background papers embedded and the model trained: {cold:.1f} s "
+          f"(target < 30 s); warm, from cached embeddings: {warm:.2f} s (target < 2 s); "
+          f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (target < 1 GiB)")
 
 
 def more_like_this() -> None:
@@ -188,13 +201,19 @@ def cost(top: int = 30, n: int = 500) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--learned", action="store_true", help="only the learned ranker against arxiv-sanity-lite's")
+    parser.add_argument("--learned", action="store_true", help="only the default ranker against arxiv-sanity-lite's")
+    parser.add_argument("--speed", action="store_true", help="only the speed and memory of a 600-paper day")
     args = parser.parse_args()
     days = load_days()
+    if args.speed:
+        MODELS.mkdir(parents=True, exist_ok=True)
+        speed(days)
+        return
     if args.learned:
         cache = Path.home() / ".cache" / "summarizer-bench-rank"
         MODELS.mkdir(parents=True, exist_ok=True)
-        learned_against_the_anchor(days, TOPICS[:3] if args.quick else TOPICS, cache)
+        results = quality(days, TOPICS[:3] if args.quick else TOPICS, cache, ("local", "arxiv-sanity-lite"))
+        summary(results, ("local", "arxiv-sanity-lite"))
         return
     print(f"{sum(len(v) for v in days.values())} papers in {len(days)} days")
     cache = Path.home() / ".cache" / "summarizer-bench-rank"  # embeddings kept between runs: warm after the first
@@ -204,15 +223,21 @@ def main() -> None:
     speed(days)
     print("quality (P@20 / nDCG@20 averaged over the later days):")
     results = quality(days, TOPICS[:3] if args.quick else TOPICS, cache)
-    for backend in ("local", "bm25", "random"):
-        p20 = np.mean([r[backend][0] for r in results.values()])
-        ndcg = np.mean([r[backend][1] for r in results.values()])
-        print(f"  mean {backend:<6} P@20 {p20:.3f}  nDCG@20 {ndcg:.3f}")
+    summary(results, ("local", "bm25", "random", "arxiv-sanity-lite"))
     more_like_this()
     print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
           "(target < 1 GiB)")
     asyncio.run(asyncio.sleep(0))
 
+
+
+def summary(results: dict[str, dict[str, tuple[float, float]]], backends: tuple[str, ...]) -> None:
+    means = {b: (np.mean([r[b][0] for r in results.values()]), np.mean([r[b][1] for r in results.values()]))
+             for b in backends}
+    for backend, (p20, ndcg) in means.items():
+        print(f"  mean {backend:<17} P@20 {p20:.3f}  nDCG@20 {ndcg:.3f}")
+    print(f"  the default (local) against arxiv-sanity-lite: {means['local'][1] / means['arxiv-sanity-lite'][1]:.2f}x "
+          "nDCG@20 (target >= 1.25x)")
 
 
 def _sanity_scores(train: list[str], positive: set[int], day: list[str]) -> np.ndarray:
@@ -228,59 +253,6 @@ def _sanity_scores(train: list[str], positive: set[int], day: list[str]) -> np.n
     model = LinearSVC(C=0.01, class_weight="balanced").fit(matrix, labels)
     return np.asarray(model.decision_function(matrix[len(train):]))
 
-
-def learned_against_the_anchor(days: dict[date, list[Paper]], topics: list[str], cache: Path) -> None:
-    """The default learned ranker against arxiv-sanity-lite's, on the same held-out days (mean nDCG@20)."""
-    from benchmarks.learned_ranker import Examples, learned_scores
-    from summarizer.edges.ranking.embeddings import EmbeddingCache, embed_cached, make_embedder
-
-    settings = settings_for("local", cache)
-    embedder = make_embedder(settings.embedding, settings.llm, cache)
-    assert embedder is not None
-    store = EmbeddingCache(cache)
-    every = [p for d in sorted(days) for p in days[d]]
-    started = time.perf_counter()
-    vectors = dict(zip((p.id for p in every), unit_rows(embed_cached(embedder, store, [paper_text(p) for p in every],
-                                                                     64)), strict=True))
-    store.close()
-    print(f"  embedded {len(every)} papers in {time.perf_counter() - started:.0f} s")
-    ordered = sorted(days)
-    totals: dict[str, list[float]] = defaultdict(list)
-    for topic in topics:
-        profile = topic_profile(days, topic)
-        ids = {p.id for _, p in profile}
-        profile_days = sorted({d for d, _ in profile})
-        train = [p for d in profile_days for p in days[d]]
-        positive_at = {i for i, p in enumerate(train) if p.id in ids}
-        later = [d for d in ordered if d > profile_days[-1] and any(topic in p.categories for p in days[d])]
-        per: dict[str, list[float]] = defaultdict(list)
-        for day in later:
-            papers = [p for p in days[day] if p.id not in ids]
-            texts = [paper_text(p) for p in papers]
-            sanity = _sanity_scores([paper_text(p) for p in train], positive_at, texts)
-            recent = [p for d in ordered if d < day for p in days[d]][-1200:]  # the background: recent days
-            pos = [p for _, p in profile]
-            background = [p for p in recent if p.id not in ids]
-            ours = learned_scores(
-                Examples(texts, np.array([vectors[p.id] for p in papers]), [p.authors for p in papers]),
-                Examples([paper_text(p) for p in pos], np.array([vectors[p.id] for p in pos]),
-                         [p.authors for p in pos]),
-                Examples([paper_text(p) for p in background], np.array([vectors[p.id] for p in background]),
-                         [p.authors for p in background]),
-                c=float(os.environ.get("LEARNED_C", "0.03")), embedding_weight=float(os.environ.get("LEARNED_W", "1")),
-                author_weight=float(os.environ.get("LEARNED_AUTHORS", "1")),
-                doubtful=float(os.environ.get("LEARNED_DOUBTFUL", "0.1")))
-            assert ours is not None
-            for name, scores in (("arxiv-sanity-lite", sanity), ("learned", ours)):
-                order = [papers[i] for i in np.argsort(-scores, kind="stable")]
-                per[name].append(metrics(order, topic)[1])
-        line = "  ".join(f"{n}: nDCG@20 {np.mean(v):.3f}" for n, v in per.items())
-        print(f"  {topic:<8} ({len(later)} days)  {line}", flush=True)
-        for name, values in per.items():
-            totals[name].append(float(np.mean(values)))
-    anchor, learned = np.mean(totals["arxiv-sanity-lite"]), np.mean(totals["learned"])
-    print(f"  mean nDCG@20: arxiv-sanity-lite {anchor:.3f}, learned {learned:.3f} ({learned / anchor:.2f}x; "
-          "target >= 1.25x)")
 
 
 if __name__ == "__main__":

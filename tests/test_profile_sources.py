@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import date
 from pathlib import Path
 
@@ -86,9 +87,12 @@ def test_doctor_says_how_many_items_each_profile_file_gave(tmp_path: Path) -> No
     assert not checks[1].ok and "no profile item read" in checks[1].detail
 
 
-def test_disliked_papers_and_their_nearest_neighbours_leave_the_top_20(tmp_path: Path) -> None:
-    # a real day (daily-arXiv-ai-enhanced's 2026-05-21, 231 papers) ranked by BM25 for a reader of three liked
-    # papers; the reader then says "not for me" to the day's 5 best-ranked papers of one category of the top 20
+@pytest.mark.parametrize("liked_count", [3, 8])
+def test_disliked_papers_and_their_nearest_neighbours_leave_the_top_20(tmp_path: Path, liked_count: int) -> None:
+    # a real day (daily-arXiv-ai-enhanced's 2026-05-21, 231 papers) ranked by BM25 for a reader of liked papers
+    # about recommendation and retrieval (3: the centroid ranks; 8: the reader's learned model, trained on the
+    # earlier fixture days as background); the reader then says "not for me" to the day's 5 best-ranked papers
+    # of one category of the top 20
     import numpy as np
 
     from summarizer.core.models import paper_from_record
@@ -100,16 +104,20 @@ def test_disliked_papers_and_their_nearest_neighbours_leave_the_top_20(tmp_path:
 
     day = [paper_from_record(json.loads(line)) for line in
            (ROOT / "fixtures" / "dae" / "2026-05-21_AI_enhanced_Chinese.jsonl").read_text().splitlines()]
-    liked = [paper_from_record(json.loads(line)) for line in
-             (ROOT / "fixtures" / "dae" / "2025-12-25_AI_enhanced_Chinese.jsonl").read_text().splitlines()
-             if "recommend" in line.lower()][:3]
-    items = [ProfileItem(title=p.title, text=paper_text(p)) for p in liked]
+    earlier = [paper_from_record(json.loads(line)) for name in ("2025-12-25", "2025-11-15", "2025-03-21")
+               for line in (ROOT / "fixtures" / "dae" / f"{name}_AI_enhanced_Chinese.jsonl").read_text().splitlines()]
+    about = [p for p in earlier if re.search("recommend|retriev", paper_text(p).lower())]
+    liked = sorted(about, key=lambda p: "recommend" not in paper_text(p).lower())[:liked_count]  # recommending first
+    background = [p for p in earlier if p not in liked]
+    items = [ProfileItem(title=p.title, text=paper_text(p), authors=tuple(p.authors)) for p in liked]
+    assert len(items) == liked_count
     settings = Settings(llm=LLMSettings(model="m"), paths=PathSettings(cache_dir=str(tmp_path)),
                         embedding=EmbeddingSettings(backend="bm25"))
     weights = recency_weights(items, date(2026, 5, 21), 365.0)
 
     def top20(disliked: list[ProfileItem]) -> list[str]:
-        ranked = rank(day, items, relevance_of(settings, tmp_path, day, items, weights, disliked), [], [])
+        relevance = relevance_of(settings, tmp_path, day, items, weights, disliked, background)
+        ranked = rank(day, items, relevance, [], [])
         assert not any(r.why.removeprefix("like: ").split(" · ")[0] in {d.title for d in disliked} for r in ranked)
         return [r.id for r in ranked[:20]]
 

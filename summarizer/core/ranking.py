@@ -36,6 +36,7 @@ class ProfileItem:
     text: str
     when: date | None = None  # more recent items may weigh more
     disliked: bool = False  # "not for me": pushes it and its like down, never a reason
+    authors: tuple[str, ...] = ()  # a reader follows people as well as topics (the learned model weighs them)
 
 
 class Ranked(BaseModel):

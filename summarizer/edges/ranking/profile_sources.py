@@ -163,7 +163,8 @@ def read_papers_file(path: Path, disliked: bool = False) -> list[ProfileItem]:
         when = date.fromisoformat(entry.day) if entry.day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry.day) else (
             entry.paper.published.date() if entry.paper.published else None)
         items.append(ProfileItem(title=entry.paper.title, text=paper_text(entry.paper), when=when,
-                                 disliked=disliked or entry.extra.get("feedback") == "dislike"))
+                                 disliked=disliked or entry.extra.get("feedback") == "dislike",
+                                 authors=tuple(entry.paper.authors)))
     return items
 
 
@@ -211,5 +212,5 @@ async def arxiv_items(profile: ProfileSettings, fetcher: ArxivFetcher, cache_dir
             known[paper.id] = paper
     finally:
         store.close()
-    return [ProfileItem(title=p.title, text=paper_text(p), when=p.published.date() if p.published else None)
-            for p in (known[i] for i in ids if i in known)]
+    return [ProfileItem(title=p.title, text=paper_text(p), when=p.published.date() if p.published else None,
+                        authors=tuple(p.authors)) for p in (known[i] for i in ids if i in known)]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from summarizer.core.errors import RecordsError
+from summarizer.core.learned import MIN_POSITIVES, Examples, learned_scores
 from summarizer.core.models import Paper
 from summarizer.core.ranking import (
     ProfileItem,
@@ -33,6 +35,7 @@ from summarizer.core.settings import ProfileSettings, Settings
 from summarizer.edges.arxiv.fetch import ArxivFetcher
 from summarizer.edges.ranking.embeddings import EmbeddingCache, bm25_similarity, embed_cached, make_embedder
 from summarizer.edges.ranking.profile_sources import arxiv_items, file_items
+from summarizer.edges.storage.store import read_records
 
 
 @dataclass
@@ -51,25 +54,83 @@ async def profile_items(profile: ProfileSettings, fetcher: ArxivFetcher, cache_d
 
 
 def relevance_of(settings: Settings, cache_dir: Path, papers: Sequence[Paper], items: Sequence[ProfileItem],
-                 weights: np.ndarray, disliked: Sequence[ProfileItem] = ()) -> Relevance:
+                 weights: np.ndarray, disliked: Sequence[ProfileItem] = (),
+                 background: Sequence[Paper] = ()) -> Relevance:
     """Each paper's relevance to the profile, from the configured backend; embeddings cached per text and model.
-    Papers like a disliked one go down (`without_dislikes`); reasons come from the liked items only."""
+
+    With enough liked papers a model of the reader's own ranks (`learned_scores`: likes against dislikes,
+    the `background` of recent days and the day), put on the scale of the centroid formula, which ranks
+    on a cold start, so keyword and author bonuses weigh the same either way. Papers like a disliked one
+    go down (`without_dislikes`); reasons come from the liked items only.
+    """
     paper_texts, item_texts = [paper_text(p) for p in papers], [it.text for it in items]
-    disliked_texts = [it.text for it in disliked]
+    disliked_texts, background_texts = [it.text for it in disliked], [paper_text(p) for p in background]
     embedder = make_embedder(settings.embedding, settings.llm, cache_dir)
     if embedder is None:
         liked = lexical_relevance(bm25_similarity(paper_texts, item_texts), weights)
-        return without_dislikes(liked, bm25_similarity(paper_texts, disliked_texts))
+        learned = learned_scores(*_examples(papers, items, disliked, background, None))
+        return without_dislikes(_on_scale(learned, liked), bm25_similarity(paper_texts, disliked_texts))
     cache = EmbeddingCache(cache_dir)
     try:
         size = settings.embedding.batch_size
         vectors = unit_rows(embed_cached(embedder, cache, paper_texts, size))
-        profile = embed_cached(embedder, cache, item_texts, size)
+        profile = unit_rows(embed_cached(embedder, cache, item_texts, size))
         against = unit_rows(embed_cached(embedder, cache, disliked_texts, size)) if disliked_texts else None
+        usual = unit_rows(embed_cached(embedder, cache, background_texts, size)) if background_texts else None
     finally:
         cache.close()
-    liked = embedding_relevance(vectors, unit_rows(profile), weights)
-    return without_dislikes(liked, vectors @ against.T if against is not None else np.zeros((len(papers), 0)))
+    liked = embedding_relevance(vectors, profile, weights)
+    learned = learned_scores(*_examples(papers, items, disliked, background, (vectors, profile, against, usual)))
+    return without_dislikes(_on_scale(learned, liked),
+                            vectors @ against.T if against is not None else np.zeros((len(papers), 0)))
+
+
+Vectors = tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]
+
+
+def _examples(papers: Sequence[Paper], items: Sequence[ProfileItem], disliked: Sequence[ProfileItem],
+              background: Sequence[Paper], vectors: Vectors | None) -> tuple[Examples, Examples, Examples, Examples]:
+    """The day, the likes, the dislikes and the background as the learned model reads them."""
+    day, liked, against, usual = vectors or (None, None, None, None)
+    width = day.shape[1] if day is not None else 0
+    empty = np.zeros((0, width), dtype=np.float32) if vectors is not None else None
+    return (Examples([paper_text(p) for p in papers], day, [p.authors for p in papers]),
+            Examples([it.text for it in items], liked, [it.authors for it in items]),
+            Examples([it.text for it in disliked], against if against is not None else empty,
+                     [it.authors for it in disliked]),
+            Examples([paper_text(p) for p in background], usual if usual is not None else empty,
+                     [p.authors for p in background]))
+
+
+def _on_scale(learned: np.ndarray | None, centroid: Relevance) -> Relevance:
+    """The learned decision values moved onto the centroid score's mean and spread over the day; the nearest
+    liked paper (the reason) stays the plain cosine's."""
+    if learned is None or len(learned) < 2 or not np.std(learned):
+        return centroid
+    z = (learned - learned.mean()) / learned.std()
+    return Relevance(score=centroid.score.mean() + z * centroid.score.std(), nearest=centroid.nearest)
+
+
+BACKGROUND = 1200  # recent papers the learned model reads as the usual day (about two days of a reader's categories)
+
+
+def background_of(settings: Settings, today: date, items: Sequence[ProfileItem]) -> list[Paper]:
+    """The papers of the days before `today` in the output folder's records, newest first, up to BACKGROUND,
+    without the profile's own: what the reader was shown and did not pick."""
+    liked = {it.text for it in items}
+    folder = Path(settings.paths.output_dir).expanduser()
+    papers: list[Paper] = []
+    for path in sorted(folder.glob("????-??-??.jsonl"), reverse=True):
+        if path.stem >= today.isoformat():
+            continue
+        try:
+            entries = read_records(path)
+        except RecordsError:  # a damaged day is no background; the nightly reports it where it writes it
+            continue
+        papers += [e.paper for e in entries if paper_text(e.paper) not in liked]
+        if len(papers) >= BACKGROUND:
+            break
+    return papers[:BACKGROUND]
 
 
 async def rank_day(settings: Settings, profile: ProfileSettings, papers: Sequence[Paper], *, cache_dir: Path,
@@ -83,7 +144,9 @@ async def rank_day(settings: Settings, profile: ProfileSettings, papers: Sequenc
     relevance = None
     if items and kept:
         weights = recency_weights(items, today, profile.half_life_days)
-        relevance = await asyncio.to_thread(relevance_of, settings, cache_dir, kept, items, weights, disliked)
+        background = background_of(settings, today, items) if len(items) >= MIN_POSITIVES else []
+        relevance = await asyncio.to_thread(relevance_of, settings, cache_dir, kept, items, weights, disliked,
+                                            background)
     ranked = rank(kept, items, relevance, profile.keywords, profile.authors)
     selected = choose(ranked, top, profile.summarize_cap) if top is not None else None
     return Ranking(ranked=ranked, excluded=excluded, selected=selected)

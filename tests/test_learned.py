@@ -1,0 +1,103 @@
+"""The reader's learned model: trained on likes against dislikes and the usual day, on real papers."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from summarizer.core.learned import MIN_POSITIVES, Examples, learned_scores
+from summarizer.core.models import Paper, paper_from_record
+from summarizer.core.ranking import ProfileItem, Relevance, paper_text, rank, recency_weights
+from summarizer.core.settings import EmbeddingSettings, LLMSettings, PathSettings, Settings
+from summarizer.edges.storage.store import write_records
+from summarizer.jobs.rank.day import BACKGROUND, _on_scale, background_of, relevance_of
+from tests.conftest import ROOT
+
+DAE = ROOT / "fixtures" / "dae"
+
+
+def day_of(name: str) -> list[Paper]:
+    return [paper_from_record(json.loads(line)) for line in (DAE / name).read_text().splitlines()]
+
+
+def examples(papers: list[Paper]) -> Examples:
+    return Examples([paper_text(p) for p in papers], None, [p.authors for p in papers])
+
+
+def test_fewer_liked_papers_than_the_minimum_is_a_cold_start() -> None:
+    day = day_of("2026-05-21_AI_enhanced_Chinese.jsonl")
+    liked = examples(day[: MIN_POSITIVES - 1])
+    assert learned_scores(examples(day), liked, examples([]), examples([])) is None
+    assert learned_scores(examples(day), examples(day[:MIN_POSITIVES]), examples([]), examples([])) is not None
+
+
+def test_a_reader_of_one_category_gets_that_category_on_top_of_a_later_day() -> None:
+    # the reader liked ten papers of the earlier day's most common secondary field; the later real day is ranked
+    earlier, later = day_of("2025-12-25_AI_enhanced_Chinese.jsonl"), day_of("2026-05-21_AI_enhanced_Chinese.jsonl")
+    topic = "cs.CL"
+    liked = [p for p in earlier if topic in p.categories][:10]
+    background = [p for p in earlier if p not in liked]
+    scores = learned_scores(examples(later), examples(liked), examples([]), examples(background))
+    assert scores is not None and len(scores) == len(later)
+    top = [later[i] for i in np.argsort(-scores, kind="stable")[:20]]
+    share = sum(topic in p.categories for p in later) / len(later)
+    assert sum(topic in p.categories for p in top) / 20 >= 2 * share  # at least twice the day's own share
+
+
+def test_a_disliked_paper_weighs_against_its_like_and_is_never_dropped_as_doubtful() -> None:
+    earlier, later = day_of("2025-12-25_AI_enhanced_Chinese.jsonl"), day_of("2026-05-21_AI_enhanced_Chinese.jsonl")
+    liked = [p for p in earlier if "cs.CL" in p.categories][:10]
+    near = [p for p in later if "cs.CL" in p.categories][:6]  # what the reader says "not for me" to
+    rest = [p for p in later if p not in near]
+    plain = learned_scores(examples(rest), examples(liked), examples([]), examples(near))
+    disliked = learned_scores(examples(rest), examples(liked), examples(near), examples([]))
+    assert plain is not None and disliked is not None
+    like_them = np.argsort(-(np.array([[len(set(paper_text(a).split()) & set(paper_text(b).split()))
+                                        for b in near] for a in rest]).max(axis=1)))[:10]
+    # the papers most like the disliked ones fall against the rest of the day
+    assert np.mean(disliked[like_them] - disliked.mean()) < np.mean(plain[like_them] - plain.mean())
+
+
+def test_learned_values_are_put_on_the_centroids_scale() -> None:
+    centroid = Relevance(score=np.array([0.1, 0.2, 0.3, 0.4]), nearest=np.array([0, 1, 0, 1]))
+    moved = _on_scale(np.array([-2.0, 1.0, 0.5, 3.0]), centroid)
+    assert np.isclose(moved.score.mean(), 0.25) and np.isclose(moved.score.std(), centroid.score.std())
+    assert list(np.argsort(moved.score)) == [0, 2, 1, 3] and list(moved.nearest) == [0, 1, 0, 1]
+    assert _on_scale(None, centroid) is centroid
+
+
+def test_the_background_is_the_latest_earlier_days_of_the_output_folder(tmp_path: Path) -> None:
+    from summarizer.core.models import Entry
+
+    out = tmp_path / "out"
+    out.mkdir()
+    days = {"2025-12-24": day_of("2025-12-25_AI_enhanced_Chinese.jsonl"),
+            "2026-05-20": day_of("2026-05-21_AI_enhanced_Chinese.jsonl")}
+    for day, papers in days.items():
+        write_records(out / f"{day}.jsonl", [Entry(paper=p, summary=None, day=day) for p in papers])
+    (out / "2026-05-19.jsonl").write_text("{not json\n")  # a damaged day is skipped, never a crash
+    settings = Settings(llm=LLMSettings(model="m"), paths=PathSettings(cache_dir=str(tmp_path), output_dir=str(out)))
+    liked = [ProfileItem(title=p.title, text=paper_text(p)) for p in days["2026-05-20"][:3]]
+    found = background_of(settings, date(2026, 5, 21), liked)
+    newest = [p.id for p in days["2026-05-20"][3:]]
+    assert [p.id for p in found][: len(newest)] == newest  # newest day first, the liked ones left out
+    assert len(found) == min(BACKGROUND, len(days["2026-05-20"]) - 3 + len(days["2025-12-24"]))
+    assert background_of(settings, date(2026, 5, 20), liked) == [p for p in found if p.id not in newest]
+
+
+def test_with_enough_likes_the_learned_model_ranks_and_reasons_stay_the_liked_papers(tmp_path: Path) -> None:
+    earlier, later = day_of("2025-12-25_AI_enhanced_Chinese.jsonl"), day_of("2026-05-21_AI_enhanced_Chinese.jsonl")
+    liked = [p for p in earlier if "cs.CL" in p.categories][:MIN_POSITIVES + 3]
+    items = [ProfileItem(title=p.title, text=paper_text(p), authors=tuple(p.authors)) for p in liked]
+    settings = Settings(llm=LLMSettings(model="m"), paths=PathSettings(cache_dir=str(tmp_path)),
+                        embedding=EmbeddingSettings(backend="bm25"))
+    weights = recency_weights(items, date(2026, 5, 21), 365.0)
+    learned = relevance_of(settings, tmp_path, later, items, weights, background=earlier)
+    centroid = relevance_of(settings, tmp_path, later, items[: MIN_POSITIVES - 1], weights[: MIN_POSITIVES - 1])
+    assert not np.allclose(np.argsort(learned.score), np.argsort(centroid.score))
+    ranked = rank(later, items, learned, [], [])
+    assert all(r.why.startswith("like: ") and r.why[6:].split(" · ")[0] in {p.title for p in liked}
+               for r in ranked)
