@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack, spmatrix
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.svm import LinearSVC
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+    from sklearn.svm import LinearSVC
 
 MIN_POSITIVES = 5  # fewer liked papers than this: the centroid formula ranks (a cold start)
 C = 0.03  # measured on the developers' set: 0.01 (arxiv-sanity's) to 0.1 all within 0.01 nDCG@20
@@ -46,6 +48,11 @@ def _authors(examples: Examples) -> list[Sequence[str]]:
 
 def _features(sets: Sequence[Examples]) -> csr_matrix:
     """TF-IDF terms, the embedding and the authors, side by side, for the sets in order."""
+    # scikit-learn and SciPy load here, not at import: they take most of a second, and a nightly run without
+    # five liked papers never trains
+    from scipy.sparse import csr_matrix, hstack, spmatrix
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     texts = [t for s in sets for t in s.texts]
     parts: list[spmatrix] = [TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_df=0.5,
                                              max_features=20_000, stop_words="english",
@@ -71,6 +78,8 @@ def learned_scores(day: Examples, liked: Examples, disliked: Examples, backgroun
     features = _features(sets)
     sizes = np.cumsum([0, *(len(s) for s in sets)])
     labels = (np.arange(sizes[-1]) < sizes[1]).astype(int)  # the day's papers are negatives too, as arxiv-sanity's
+
+    from sklearn.svm import LinearSVC
 
     def fit(rows: np.ndarray) -> LinearSVC:
         return LinearSVC(C=C, class_weight="balanced", max_iter=5_000).fit(features[rows], labels[rows])
