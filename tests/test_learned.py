@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from summarizer.core.learned import MIN_POSITIVES, Examples, learned_scores
-from summarizer.core.models import Paper, paper_from_record
+from summarizer.core.models import Entry, Paper, paper_from_record
 from summarizer.core.ranking import ProfileItem, Relevance, paper_text, rank, recency_weights
 from summarizer.core.settings import EmbeddingSettings, LLMSettings, PathSettings, Settings
 from summarizer.edges.storage.store import write_records
@@ -70,8 +70,6 @@ def test_learned_values_are_put_on_the_centroids_scale() -> None:
 
 
 def test_the_background_is_the_latest_earlier_days_of_the_output_folder(tmp_path: Path) -> None:
-    from summarizer.core.models import Entry
-
     out = tmp_path / "out"
     out.mkdir()
     days = {"2025-12-24": day_of("2025-12-25_AI_enhanced_Chinese.jsonl"),

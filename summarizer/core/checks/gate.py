@@ -19,8 +19,9 @@ from summarizer.core.models import Checks, Evidence, NumberMark, Summary
 
 CHECKED_FIELDS = ("tldr", "method", "result")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？;；])\s+(?!\d)")
-# "86. 27%" (a decimal an abstract's wrapping split) and "72,64%" (a decimal comma) also stand for 86.27 and
-# 72.64; "13 977" (thousands grouped by spaces) for 13977
+# "86. 27%" (a decimal an abstract's wrapping split) and "72,64%" or "4,6k" (a decimal comma) also stand for
+# 86.27, 72.64 and 4600; "13 977" and "5 227.2" (thousands grouped by spaces) and "3'123'253" (Swiss) for the
+# plain number
 _ODD_DECIMAL = re.compile(r"\d{1,3}(?:'\d{3})+(?!\d)|\d+\.\s+\d+%?|\d+,\d{1,2}(?!\d)(?:%|\s?[kKMB](?![A-Za-z]))?"
                           r"|(?<![\d.,])\d{1,3}(?:\s\d{3})+(?:\.\d+)?(?![\d.,]?\d)")
 # "1/15" and "\frac{1}{250}": a fraction is a value too, as "6.7%" or "1/250" may state it
@@ -89,7 +90,7 @@ class SourceIndex:
             for sentence in sentences_of(passage):
                 index.sentences.append(sentence)
                 at = len(index.sentences) - 1
-                found = numbers_in(sentence, marks=True) + number_words_in(sentence)
+                found = numbers_in(sentence, source=True) + number_words_in(sentence)
                 made["stated"].extend((v, at) for n in found for v in _forms(n))
                 made["stated"].extend((v, at) for v in _other_forms(sentence))
                 _pair([n for n in found if n.value and not n.named][:_MAX_PAIRED], at, made)

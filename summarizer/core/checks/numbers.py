@@ -70,22 +70,22 @@ _WORD_FRACTION = re.compile(r"\b(one|a|two|three|four|five|six|seven|eight|nine)
 # the word patterns run on an ASCII-lowered copy (same length, same offsets): case-blind matching of a long
 # alternation is several times slower, and this runs on every sentence of every source
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_WHOLE = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_WHOLE = {"a": 1, **{w: _WORDS[w] for w in _UNITS}}
 _SCALE_WORDS = {**{k: v for k, v in _SCALES.items() if k.islower() and k.isascii()}, "hundred": 100.0,
                 "hundreds": 100.0, "decade": 10.0, "decades": 10.0}
 # the words of a cardinal number of several words; such a run is read whole by text2num, a maintained parser
 _CARDINALS = frozenset(w for w, v in _WORDS.items() if isinstance(v, int) and (v < 20 or w in _TENS)) | frozenset(
     ("hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions", "trillion",
      "trillions"))
-# "\\frac12" is TeX's one half: its digits are two arguments, not the number twelve
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 # "10^4", "10^{165}", "10**4" and "10⁶⁸": a power of ten is one number ("10^ 10 cm" is TeX's "10^\\circ" and 10 cm)
 _POWER_TAIL = re.compile(rf"(?:(?:\^|\*\*)\{{?(\d{{1,3}})\}}?|([⁰¹²³⁴⁵⁶⁷⁸⁹]{{1,3}}))"
                          rf"(?:\s?(?P<unit>{_UNIT})(?![A-Za-z]))?")
 _OPEN_PAREN = re.compile(r"[(（][^()（）]*$")
+# "\\frac12" is TeX's one half: its digits are two arguments, not the number twelve
 _TEX_FRACTION = re.compile(r"\\[dt]?frac\s*$")
 _RUN_GAP = re.compile(r"[- ]|\s+and\s+")
-_DIGIT_WORD = "zero|one|two|three|four|five|six|seven|eight|nine"
+_DIGIT_WORD = "|".join(("zero", *_UNITS))
 # "three point two", "seventy three point eight": the whole part is read by text2num
 _WORD_POINT = re.compile(rf"\b((?:[a-z]+[- ])?[a-z]+) point ((?:{_DIGIT_WORD})(?: (?:{_DIGIT_WORD}))*)\b")
 # "an order of magnitude" is 10x, "4 orders of magnitude" 10^4
@@ -168,12 +168,13 @@ def _sibling_mark(text: str, n: int, mark: str, start: int, end: int) -> bool:
     return bool(earlier or later)
 
 
-def numbers_in(text: str, marks: bool = False) -> list[Number]:
+def numbers_in(text: str, source: bool = False) -> list[Number]:
     """Every number of `text`, in order; a range's unit and scale ("10-20%", "3~5万") belong to both ends.
 
     LaTeX's digit grouping ("15{,}000", "15\\,000") reads as the plain number: abstracts are written in TeX.
-    A list's item marks ("(2)") are left out, or with `marks` kept as names: a source's "(2) LoRA" states the
-    "阶段2" of a summary, and is never a quantity to pair.
+    Read as a `source`, the text is generous where a summary's is strict: a list's item marks ("(2)"), left
+    out of a summary, are kept as names (a source's "(2) LoRA" states the "阶段2" of a summary, and is never a
+    quantity to pair), and "3/7B" shares its scale (3B), where a summary's "455/806K" stays 455.
     """
     found: list[Number] = []
     pending: list[re.Match[str]] = []  # the first ends of a range, waiting for the unit its last end carries
@@ -183,7 +184,7 @@ def numbers_in(text: str, marks: bool = False) -> list[Number]:
         if _TEX_FRACTION.search(text, max(0, match.start() - 7), match.start()):
             continue
         if _list_mark(text, match):
-            if marks:
+            if source:
                 found.append(replace(_parse(match), named=True))
             continue
         if match.group(0) == "10" and (power := _POWER_TAIL.match(text, position)):  # "快10^4倍"
@@ -191,7 +192,7 @@ def numbers_in(text: str, marks: bool = False) -> list[Number]:
             position = power.end()
             continue
         tail = _RANGE_TAIL.match(text, position)
-        if tail and "/" in tail.group(0) and not marks:  # a summary's "455/806K" is no 455K; a source's "3/7B" is 3B
+        if tail and "/" in tail.group(0) and not source:
             tail = None
         if (tail and not match.group("unit") and not (match.group("scale") or match.group("latin"))
                 and not _named(text, match)):  # "LTX-2.3和2B": a name's number takes no scale from the next
@@ -269,18 +270,17 @@ def _cardinal(word: Number) -> bool:
 
 def _spoken(text: str, lowered: str) -> Iterable[Number]:
     """Numbers said the way one reads them aloud: "three point two", "an order of magnitude", "nine out of ten"."""
-    digit = {w: i for i, w in enumerate(_DIGIT_WORD.split("|"))}
     if " point " in lowered:
         for m in _WORD_POINT.finditer(lowered):
             whole = _whole_number(m.group(1))
             if whole is None:
                 continue
-            value = float(f"{whole}." + "".join(str(digit[w]) for w in m.group(2).split()))
+            value = float(f"{whole}." + "".join(str(_WORDS[w]) for w in m.group(2).split()))
             yield Number(text=text[m.start():m.end()], start=m.start(), value=value, step=1.0, raw=value)
     if "magnitude" in lowered:
         for m in _MAGNITUDE.finditer(lowered):
             count = m.group(1) or "an"
-            value = 10.0 ** (int(count) if count.isdigit() else {"an": 1, "one": 1}.get(count) or digit[count])
+            value = 10.0 ** (int(count) if count.isdigit() else 1 if count == "an" else _WORDS[count])
             yield Number(text=text[m.start():m.end()], start=m.start(), value=value, step=1.0, raw=value, times=True)
     for m in _A_UNIT.finditer(lowered):
         yield Number(text=text[m.start():m.end()], start=m.start(), value=1.0, step=1.0, raw=1.0)
