@@ -4,6 +4,8 @@
     python benchmarks/bench_rank.py --quick      # quality on 3 topics, no history extrapolation
     python benchmarks/bench_rank.py --learned    # the default (learned) against arxiv-sanity-lite's only
     python benchmarks/bench_rank.py --speed      # a 600-paper day cold and warm, training included
+    python benchmarks/bench_rank.py --learned --model all-mpnet-base-v2   # the same with another local model
+    python benchmarks/bench_rank.py --models     # issue 23's comparison: --learned and --speed for each model
 
 Quality: for a topic category T, the profile is the first 30 papers cross-listed to T (in
 `shared/fixtures/dae-history`, daily-arXiv-ai-enhanced's records of 2025-03-19..05-14); every later

@@ -40,17 +40,39 @@ def tiny_weights(seed: int = 3) -> dict[str, np.ndarray]:
     return w
 
 
-def reference(w: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """BERT's forward pass written plainly in numpy, then mean pooling and unit length."""
+def _bucket(relative: int) -> int:
+    """transformers' MPNetEncoder.relative_position_bucket for one pair: 32 buckets, max distance 128."""
+    from math import log
+
+    n = -relative
+    ret = 16 if n < 0 else 0
+    n = abs(n)
+    return ret + (n if n < 8 else min(15, 8 + int(log(n / 8) / log(128 / 8) * 8)))
+
+
+def reference(w: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray, mpnet_pad: int | None = None) -> np.ndarray:
+    """BERT's forward pass (or, given MPNet's pad id, transformers' MPNetModel's) written plainly in numpy, then
+    mean pooling and unit length."""
     from math import erf, sqrt
+
+    eps = 1e-12 if mpnet_pad is None else 1e-5
 
     def ln(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
         mu, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
-        return (x - mu) / np.sqrt(var + 1e-12) * g + b
+        return (x - mu) / np.sqrt(var + eps) * g + b
 
-    h, nh = TINY["hidden"], TINY["heads"]
-    x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:ids.shape[1]] + \
-        w["embeddings.token_type_embeddings.weight"][0]
+    h, nh, length = TINY["hidden"], TINY["heads"], ids.shape[1]
+    x = w["embeddings.word_embeddings.weight"][ids]
+    if mpnet_pad is None:
+        x = x + w["embeddings.position_embeddings.weight"][:length] + w["embeddings.token_type_embeddings.weight"][0]
+        bias: np.ndarray | float = 0.0
+        names = {"q": "self.query", "k": "self.key", "v": "self.value", "o": "output.dense", "n": "output.LayerNorm"}
+    else:
+        real = ids != mpnet_pad
+        x = x + w["embeddings.position_embeddings.weight"][np.cumsum(real, axis=1) * real + mpnet_pad]
+        rel = np.array([[_bucket(j - i) for j in range(length)] for i in range(length)])
+        bias = w["encoder.relative_attention_bias.weight"][rel].transpose(2, 0, 1)[None]
+        names = {"q": "attn.q", "k": "attn.k", "v": "attn.v", "o": "attn.o", "n": "LayerNorm"}
     x = ln(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
     gelu = np.vectorize(lambda v: 0.5 * v * (1 + erf(v / sqrt(2))))
     for i in range(TINY["layers"]):
@@ -62,13 +84,13 @@ def reference(w: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray) -> np
         def split(t: np.ndarray) -> np.ndarray:
             return t.reshape(t.shape[0], t.shape[1], nh, h // nh).transpose(0, 2, 1, 3)
 
-        q, k, v = (split(lin(x, f"attention.self.{n}")) for n in ("query", "key", "value"))
-        s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(h // nh) + (1 - mask[:, None, None, :]) * -1e4
+        q, k, v = (split(lin(x, f"attention.{names[n]}")) for n in "qkv")
+        s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(h // nh) + bias + (1 - mask[:, None, None, :]) * -1e4
         a = np.exp(s - s.max(-1, keepdims=True))
         a /= a.sum(-1, keepdims=True)
         ctx = (a @ v).transpose(0, 2, 1, 3).reshape(x.shape)
-        x = ln(lin(ctx, "attention.output.dense") + x, w[p + "attention.output.LayerNorm.weight"],
-               w[p + "attention.output.LayerNorm.bias"])
+        x = ln(lin(ctx, f"attention.{names['o']}") + x, w[p + f"attention.{names['n']}.weight"],
+               w[p + f"attention.{names['n']}.bias"])
         x = ln(lin(gelu(lin(x, "intermediate.dense")), "output.dense") + x, w[p + "output.LayerNorm.weight"],
                w[p + "output.LayerNorm.bias"])
     pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
@@ -164,48 +186,6 @@ def tiny_mpnet_weights(seed: int = 5) -> dict[str, np.ndarray]:
     return w
 
 
-def mpnet_reference(w: dict[str, np.ndarray], ids: np.ndarray, mask: np.ndarray, pad: int) -> np.ndarray:
-    """MPNet's forward pass (transformers' MPNetModel) written plainly in numpy, then mean pooling, unit length."""
-    from math import erf, log, sqrt
-
-    def ln(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
-        mu, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
-        return (x - mu) / np.sqrt(var + 1e-5) * g + b
-
-    def bucket(relative: int) -> int:  # relative_position_bucket, num_buckets=32, max_distance=128
-        n = -relative
-        ret = 16 if n < 0 else 0
-        n = abs(n)
-        return ret + (n if n < 8 else min(15, 8 + int(log(n / 8) / log(128 / 8) * 8)))
-
-    h, nh, length = TINY["hidden"], TINY["heads"], ids.shape[1]
-    positions = np.cumsum(ids != pad, axis=1) * (ids != pad) + pad
-    x = ln(w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions],
-           w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-    rel = np.array([[bucket(j - i) for j in range(length)] for i in range(length)])
-    bias = w["encoder.relative_attention_bias.weight"][rel].transpose(2, 0, 1)[None]
-    gelu = np.vectorize(lambda v: 0.5 * v * (1 + erf(v / sqrt(2))))
-    for i in range(TINY["layers"]):
-        p = f"encoder.layer.{i}."
-
-        def lin(t: np.ndarray, k: str, p: str = p) -> np.ndarray:
-            return t @ w[p + k + ".weight"].T + w[p + k + ".bias"]
-
-        def split(t: np.ndarray) -> np.ndarray:
-            return t.reshape(t.shape[0], t.shape[1], nh, h // nh).transpose(0, 2, 1, 3)
-
-        q, k, v = (split(lin(x, f"attention.attn.{n}")) for n in "qkv")
-        s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(h // nh) + bias + (1 - mask[:, None, None, :]) * -1e4
-        a = np.exp(s - s.max(-1, keepdims=True))
-        a /= a.sum(-1, keepdims=True)
-        ctx = (a @ v).transpose(0, 2, 1, 3).reshape(x.shape)
-        x = ln(lin(ctx, "attention.attn.o") + x, w[p + "attention.LayerNorm.weight"], w[p + "attention.LayerNorm.bias"])
-        x = ln(lin(gelu(lin(x, "intermediate.dense")), "output.dense") + x, w[p + "output.LayerNorm.weight"],
-               w[p + "output.LayerNorm.bias"])
-    pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
-    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
-
-
 def test_the_onnx_graph_computes_what_mpnet_computes(tmp_path: Path) -> None:
     from safetensors.numpy import save_file
     from tokenizers import Tokenizer, models, pre_tokenizers
@@ -228,7 +208,7 @@ def test_the_onnx_graph_computes_what_mpnet_computes(tmp_path: Path) -> None:
     ids = np.array([e.ids for e in encoded])
     mask = np.array([e.attention_mask for e in encoded], dtype=np.float32)
     assert ids.shape[1] == 42 and ids[2, 1] == 1  # padded with MPNet's pad id, not BERT's 0
-    assert np.allclose(model.embed(texts), mpnet_reference(weights, ids, mask, pad=1), atol=1e-4)
+    assert np.allclose(model.embed(texts), reference(weights, ids, mask, mpnet_pad=1), atol=1e-4)
 
 
 def test_mpnet_buckets_follow_its_formula() -> None:
