@@ -272,17 +272,29 @@ def test_a_result_without_a_number_from_a_body_that_has_them_is_asked_for_once(s
     assert entry.summary is not None
     recorded = entry.summary.model_dump()
     bare = {**recorded, "result": "该方法在各项实验中均优于基线，效果显著。"}
-    numbered = {**recorded, "result": "在测试集上准确率达到87.25%，比基线高出4.5个百分点。"}
-    server.state.llm_canned[entry.paper.title] = [
-        Canned(200, lambda body, _r: chat_completion(body, json.dumps(bare, ensure_ascii=False))),
-        Canned(200, lambda body, _r: chat_completion(body, json.dumps(numbered, ensure_ascii=False)))]
+    numbered = "在测试集上准确率达到87.25%，比基线高出4.5个百分点。"
+    invented = "在测试集上准确率达到91.3%，比基线高出4.5个百分点。"
+
+    def answers(second: str) -> list[Canned]:
+        return [Canned(200, lambda body, _r: chat_completion(body, json.dumps(bare, ensure_ascii=False))),
+                Canned(200, lambda body, _r: chat_completion(body, json.dumps({"result": second},
+                                                                              ensure_ascii=False)))]
+
+    server.state.llm_canned[entry.paper.title] = answers(numbered)
     body = f"{entry.paper.abstract}\n\n## Experiments\n\nOn the test set the accuracy is 87.25%, 4.5 points over " \
            "the baseline; training took 31 hours on 8 GPUs."
     eng = engine(server, Sleeps())
     answer = asyncio.run(eng.summarize(entry.paper, body))
-    assert answer.value.result == numbered["result"] and eng.client.usage.reasks == {"result_without_numbers": 1}
-    note = server.state.requests("chat")[1].body["messages"][-1]["content"]  # type: ignore[index]
-    assert '"result" states no number' in note
+    assert answer.value.result == numbered and eng.client.usage.reasks == {"result_without_numbers": 1}
+    assert answer.value.tldr == recorded["tldr"]  # only the result is written again
+    second = server.state.requests("chat")[1].body
+    # "result" alone, short: asked for all five again, the real 1.5B model ran into repetition
+    assert list(second["response_format"]["json_schema"]["schema"]["properties"]) == ["result"]  # type: ignore[index]
+    note = second["messages"][-1]["content"]  # type: ignore[index]
+    assert "\"result\" states no number" in note and "On the test set the accuracy is 87.25%, 4.5 points" in note
+    # a rewritten result with a number the text does not state is not taken
+    server.state.llm_canned[entry.paper.title] = answers(invented)
+    assert asyncio.run(engine(server, Sleeps()).summarize(entry.paper, body)).value.result == bare["result"]
     # from the abstract alone nothing is asked again: the digest stays what it always was
     server.state.llm_canned[entry.paper.title] = [
         Canned(200, lambda body, _r: chat_completion(body, json.dumps(bare, ensure_ascii=False)))]
