@@ -66,8 +66,8 @@ async def one(summarizer: Summarizer, paper_id: str, category: str, budget: int)
     assert entry.checks is not None and entry.summary is not None
     abstract_only = SourceIndex.of(source_text(paper.title, paper.abstract))
     result_numbers = numbers_in(entry.summary.result)
-    from_body = [n.text for n in result_numbers if abstract_only.find(n) is None
-                 and not any(m.number == n.text for m in entry.checks.unsupported)]
+    from_body = [n.text for n in result_numbers if not n.named and abstract_only.find(n) is None
+                 and not any(m.number == n.text for m in entry.checks.unsupported)]  # "64k" of "kl3m-003-64k": a name
     page = render_html([entry])
     unmarked = [m.number for m in entry.checks.unsupported
                 if f'title="{NOT_FOUND}">{m.number}</span>' not in page]

@@ -114,10 +114,14 @@ _MORE_BEFORE = re.compile(r"(?:超过|超|逾|多于|大于|over|more than|above
 _MORE_AFTER = re.compile(r"\s*(?:[多余+]|以上)")
 
 
+_CHAIN = re.compile(r"[A-Za-z][\w.]*[-_](?:\d+[-_])*$")  # "kl3m-003-" of "kl3m-003-64k": one identifier
+
+
 def _named(text: str, match: re.Match[str]) -> bool:
     before = text[max(0, match.start() - 2): match.start()]
     after = text[match.end(): match.end() + 1]
-    return bool(re.search(r"[A-Za-z@]$|[A-Za-z]-$", before) or re.match(r"[A-Za-z]", after))
+    return bool(re.search(r"[A-Za-z@]$|[A-Za-z]-$", before) or re.match(r"[A-Za-z]", after)
+                or before[-1:] in ("-", "_") and _CHAIN.search(text, max(0, match.start() - 40), match.start()))
 
 
 def _at_least(text: str, match: re.Match[str]) -> bool:

@@ -235,8 +235,12 @@ class SummaryEngine:
             answer.reasons.append(str(exc))
             return answer
         stated = any(not n.named for n in numbers_in(again.result))
-        if stated and not check_summary(again, source).unsupported:
+        unsupported = check_summary(again, source).unsupported
+        if stated and not unsupported:
             answer.value = again
+        else:
+            log.info("the rewritten result of %s is not taken (%s): %s", paper_id, "numbers not in the text: " +
+                     ", ".join(m.number for m in unsupported) if unsupported else "no number", again.result[:300])
         return answer
 
     def messages(self, paper: Paper, body: str | None = None) -> list[dict[str, str]]:
