@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from summarizer.core.checks.gate import SourceIndex, check_fields, check_summary, reask_note, source_text
 from summarizer.core.checks.numbers import numbers_in
-from summarizer.core.models import Checks, Entry, summary_from_record
+from summarizer.core.models import Entry, summary_from_record
 from tests.conftest import ROOT
 
 
@@ -200,27 +200,3 @@ def test_every_number_of_the_dae_seed_is_found() -> None:
             checks = check_summary(summary, SourceIndex.of(source_text(record["title"], record["summary"])))
             flagged += [(record["id"], m.number) for m in checks.unsupported]
     assert flagged == []
-
-
-
-def test_a_bare_result_is_asked_again_with_the_body_sentences_that_hold_its_numbers(
-        sample_entries: list[Entry]) -> None:
-    from summarizer.core.checks.gate import result_evidence
-
-    entry = sample_entries[0]
-    assert entry.summary is not None
-    abstract = SourceIndex.of(source_text(entry.paper.title, entry.paper.abstract))
-    body = SourceIndex.of(source_text(entry.paper.title, entry.paper.abstract + "\n\nWe ran 3 seeds on 2 machines. "
-                                      "Table 2: recall 0.412, 0.388 and 0.301 on the three test sets. As Smith (2019) "
-                                      "showed in Section 4. See https://example.org/v2 for 17 more. " + "x" * 400
-                                      + " reaching 0.937 in 19 hours."))
-    words = entry.summary.model_copy(update={"result": "KL3M 方法优于所有基线。"})  # a name's number is no finding
-    quoted = result_evidence(words, body, abstract)
-    # findings first (recall), then measures (0.937) before counts (3 seeds); each quote kept short; a citation's
-    # year, a pointer ("Section 4") and a sentence with a link are never quoted
-    assert quoted[0].startswith("Table 2: recall 0.412") and quoted[1].endswith("…")
-    assert quoted[2] == "We ran 3 seeds on 2 machines." and all(len(q) <= 300 for q in quoted)
-    assert result_evidence(words, abstract, abstract) == []  # the body states nothing the abstract does not
-    assert result_evidence(entry.summary.model_copy(update={"result": "召回率为0.412。"}), body, abstract) == []
-    note = reask_note(Checks(), quoted)
-    assert "«Table 2: recall 0.412, 0.388 and 0.301 on the three test sets.»" in note and "copied exactly" in note

@@ -86,7 +86,7 @@ class SourceIndex:
         made: dict[str, list[tuple[float, int]]] = {"stated": [], "differences": [], "ratios": [], "changes": [],
                                                      "sums": []}
         for passage in passages:
-            passage = " ".join(_plain(passage).split())
+            passage = " ".join(plain_numbers(passage).split())
             for sentence in sentences_of(passage):
                 index.sentences.append(sentence)
                 at = len(index.sentences) - 1
@@ -152,7 +152,7 @@ def _count(n: Number) -> bool:
     return not (n.percent or n.times or n.named) and 1 <= n.value < 1000 and n.step >= 1  # step 1+: whole
 
 
-def _plain(text: str) -> str:
+def plain_numbers(text: str) -> str:
     """Source text with TeX's markup taken out around numbers ("$\\bf{3 \\space billion}$" is 3 billion)."""
     # "$10^3\\times$" is also 1000x and "1.5e8 passes" 150000000: the value joins what is written
     if "textsuperscript" in text:
@@ -236,55 +236,6 @@ def check_summary(summary: Summary, source: SourceIndex) -> Checks:
 def source_text(title: str, body: str) -> str:
     """The text a summary is checked against: what the model was shown, title first."""
     return f"{title}\n\n{body}"
-
-
-BODY_NUMBERS = 3  # a body stating this many numbers its abstract does not has results a Result can quote
-QUOTED = 3  # sentences quoted to a model asked again for a Result with numbers
-_QUOTE_CHARS = 300
-_FINDING = re.compile(r"%|×|-fold|\btimes\b|outperform|improv|accura|error|faster|speed-?up|reduc|increas|"
-                      r"achiev|gain|\bF1\b|BLEU|ROUGE|score|precision|recall|lower|higher|better|worse", re.I)
-_YEAR = re.compile(r"(?:1[89]|20)\d\d")
-_MATH = re.compile(r"[\\_^{}=|]")
-# "Section 5", "Eq. (3)", "Proposition 1.3", "( 1 )", "P. 56": where a number points, not what it measures
-_POINTER = re.compile(r"(?:Sections?|Sec\.|Eqs?\.|Equations?|Figures?|Figs?\.|Tables?|Propositions?|Theorems?|"
-                      r"Lemmas?|Conjectures?|Corollary|Definition|Appendix|Chapter|Algorithm|Remark|Example|Step|Stage|version|"
-                      r"\b[A-Z]\.|\()\s*\(?\s*$")
-_LINK = re.compile(r"https?://|\bdoi\b|www\.", re.I)
-_HEADING = re.compile(r"^#+ [^.]*?(?=[A-Z])")  # "## Results On the test set..." as the sentence splitter joins it
-
-
-def _worth_quoting(sentence: str, abstract: SourceIndex) -> tuple[int, int] | None:
-    """How much a sentence reads like a finding the abstract does not state, to be quoted (lower first), or None:
-    no new number but years (citations), pointers ("Section 5") and exponents, a link, or more formula than prose."""
-    if _LINK.search(sentence):
-        return None
-    new = [n for n in numbers_in(sentence) if not n.named and abstract.find(n) is None
-           and not (n.raw == n.value and _YEAR.fullmatch(n.text)) and not _POINTER.search(sentence[:n.start])
-           and sentence[n.start - 1:n.start] not in ("^", "_")]
-    if not new or len(_MATH.findall(sentence)) > 4:
-        return None
-    measured = any(n.percent or n.times or n.step < 1 for n in new)  # 87.25%, 3.2x, 0.412: measures, not counts
-    return (0 if _FINDING.search(sentence) else 1, 0 if measured else 1)
-
-
-def result_evidence(summary: Summary, body: SourceIndex, abstract: SourceIndex) -> list[str]:
-    """For a Result written from the full text with no number, while the body states numbers the abstract does
-    not (the issue's "with concrete numbers where the paper has them"): the body's sentences to quote when
-    asking again, those that read like measured findings first. Empty when the Result has a number or the body
-    no more than its abstract."""
-    if any(not n.named for n in numbers_in(summary.result)):  # the "3M" of "KL3M" is a name, not a finding
-        return []
-    holding = []  # (rank, order, sentence)
-    beyond = 0
-    for order, sentence in enumerate(body.sentences):
-        beyond += sum(1 for n in numbers_in(sentence) if not n.named and abstract.find(n) is None)
-        rank = _worth_quoting(sentence, abstract)
-        if rank is not None:
-            holding.append((rank, order, _HEADING.sub("", sentence)))
-    if beyond < BODY_NUMBERS:
-        return []
-    return [text if len(text) <= _QUOTE_CHARS else text[:_QUOTE_CHARS - 1] + "…"
-            for _, _, text in sorted(holding)[:QUOTED]]
 
 
 def reask_note(checks: Checks, evidence: Sequence[str] = ()) -> str:

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.core.checks.gate import SourceIndex, check_summary, reask_note, result_evidence, source_text
+from summarizer.core.checks.gate import SourceIndex, check_summary, reask_note, source_text
 from summarizer.core.checks.numbers import numbers_in
+from summarizer.core.checks.quotes import result_evidence
 from summarizer.core.completions import Completion
 from summarizer.core.errors import AnswerRejected
 from summarizer.core.languages import Language, resolve_language
@@ -264,7 +265,7 @@ class SummaryEngine:
         source = SourceIndex.of(source_text(paper.title, body if body is not None else paper.abstract))
         checks = check_summary(answer.value, source)
         evidence = [] if body is None else result_evidence(
-            answer.value, source, SourceIndex.of(source_text(paper.title, paper.abstract)))
+            answer.value, body, SourceIndex.of(source_text(paper.title, paper.abstract)))
         if not checks.unsupported and not evidence:
             return answer
         if not checks.unsupported:
