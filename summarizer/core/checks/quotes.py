@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from summarizer.core.checks.gate import SourceIndex, plain_numbers, sentences_of
-from summarizer.core.checks.numbers import numbers_in
+from summarizer.core.checks.numbers import Number, numbers_in
 from summarizer.core.models import Summary
 
 BODY_NUMBERS = 3  # a body stating this many numbers its abstract does not has results a Result can quote
@@ -41,14 +41,14 @@ def _sections(body: str) -> list[tuple[str, str]]:
     return [("", parts[0])] + list(zip(parts[1::2], parts[2::2], strict=True))
 
 
-def _worth_quoting(sentence: str, abstract: SourceIndex) -> tuple[int, int] | None:
-    """How much a sentence reads like a finding the abstract does not state (lower first), or None: no new number
-    but years (citations), pointers ("Section 5") and exponents, a link, or more formula than prose."""
+def _worth_quoting(sentence: str, beyond: list[Number]) -> tuple[int, int] | None:
+    """How much a sentence reads like a finding the abstract does not state (lower first), from its numbers the
+    abstract does not hold; None when these are only years (citations), pointers ("Section 5") and exponents,
+    or the sentence has a link, or more formula than prose."""
     if _LINK.search(sentence):
         return None
-    new = [n for n in numbers_in(sentence) if not n.named and abstract.find(n) is None
-           and not (n.raw == n.value and _YEAR.fullmatch(n.text)) and not _POINTER.search(sentence[:n.start])
-           and sentence[n.start - 1:n.start] not in ("^", "_")]
+    new = [n for n in beyond if not (n.raw == n.value and _YEAR.fullmatch(n.text))
+           and not _POINTER.search(sentence[:n.start]) and sentence[n.start - 1:n.start] not in ("^", "_")]
     if not new or len(_MATH.findall(sentence)) > 4:
         return None
     measured = any(n.percent or n.times or n.step < 1 for n in new)  # 87.25%, 3.2x, 0.412: measures, not counts
@@ -67,8 +67,9 @@ def result_evidence(summary: Summary, body: str, abstract: SourceIndex) -> list[
         where = 0 if _RESULTS.search(heading) else 2 if _OPENING.search(heading) or not heading else 1
         for sentence in sentences_of(" ".join(plain_numbers(text).split())):
             order += 1
-            beyond += sum(1 for n in numbers_in(sentence) if not n.named and abstract.find(n) is None)
-            rank = _worth_quoting(sentence, abstract)
+            new = [n for n in numbers_in(sentence) if not n.named and abstract.find(n) is None]
+            beyond += len(new)
+            rank = _worth_quoting(sentence, new)
             if rank is not None:  # a finding anywhere (an introduction's "9-17% more efficient") comes first
                 holding.append((rank[0], 0 if sentence.startswith("Table") else where, rank[1], order, sentence))
     if beyond < BODY_NUMBERS:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,28 +180,41 @@ class SummaryEngine:
             note = (f"Write again, on its own, {asked}. Say only that, nothing that the other fields ({avoid}) "
                     f"say, in new words.\nWrite in {self.language.name}. Answer with a JSON object with the keys "
                     f"{keys} only.")
-            schema = {"type": "object", "properties": {name: {"type": "string"} for name in names},
-                      "required": list(names), "additionalProperties": False}
-            mode = self.ladder.mode
             try:
-                done = await self.client.create(original + [{"role": "user", "content": note}],
-                                                self.ladder.schema_for(schema, mode), mode, max_tokens, paper_id)
-            except ModeRejected:  # a provider that refuses this mode for the small schema: ask for all five instead
-                return False
-            answer.count(done)
-            try:
-                value = extract_json_object(done.text)
-                if not isinstance(value, dict) or not all(isinstance(value.get(n), str) and value[n].strip()
-                                                          for n in names):
-                    raise AnswerInvalid(f"the answer must be a JSON object with the keys {keys}", "schema")
-                answer.value = check(json.dumps({**rewrite.fields, **{n: value[n] for n in names}},
-                                                ensure_ascii=False))
+                value = await self._ask_fields(original, names, note, rewrite.fields, check, max_tokens, paper_id,
+                                               answer)
             except AnswerInvalid as exc:
                 self._refused(paper_id, answer.attempts, exc.kind, str(exc), answer)
                 rewrite = exc.rewrite
                 continue
+            if value is None:  # a provider that refuses this mode for the small schema: ask for all five instead
+                return False
+            answer.value = value
             return True
         return False
+
+    async def _ask_fields(self, original: list[dict[str, Any]], names: Sequence[str], note: str,
+                          fields: dict[str, str], check: Callable[[str | None], Any], max_tokens: int,
+                          paper_id: str | None, answer: Answer) -> Any:
+        """One request for the fields `names` alone (`note` says what to write), their answers put back into
+        `fields` and the whole answer checked: the checked value, or None when the provider refuses the mode for
+        the small schema. An answer cut off or without those keys raises AnswerInvalid, as `check` does."""
+        keys = " and ".join(f"'{name}'" for name in names)
+        schema = {"type": "object", "properties": {name: {"type": "string"} for name in names},
+                  "required": list(names), "additionalProperties": False}
+        mode = self.ladder.mode
+        try:
+            done = await self.client.create(original + [{"role": "user", "content": note}],
+                                            self.ladder.schema_for(schema, mode), mode, max_tokens, paper_id)
+        except ModeRejected:
+            return None
+        answer.count(done)
+        if done.finish_reason == "length":
+            raise AnswerInvalid(f"answer cut off at max_tokens={max_tokens}", "cut_off")
+        value = extract_json_object(done.text)
+        if not isinstance(value, dict) or not all(isinstance(value.get(n), str) and value[n].strip() for n in names):
+            raise AnswerInvalid(f"the answer must be a JSON object with the keys {keys}", "schema")
+        return check(json.dumps({**fields, **{n: value[n] for n in names}}, ensure_ascii=False))
 
     async def _result_with_numbers(self, original: list[dict[str, Any]], evidence: list[str],
                                    check: Callable[[str | None], Summary], source: SourceIndex,
@@ -214,26 +227,13 @@ class SummaryEngine:
         note = (f"Write again, on its own, 'result': {FIELD_PURPOSE['result']}. {reask_note(Checks(), evidence)}."
                 f"\nWrite in {self.language.name}. Answer with a JSON object with the key 'result' only.")
         log.info("re-asking for the result: %s", note)
-        schema = {"type": "object", "properties": {"result": {"type": "string"}}, "required": ["result"],
-                  "additionalProperties": False}
-        mode = self.ladder.mode
         try:
-            done = await self.client.create(original + [{"role": "user", "content": note}],
-                                            self.ladder.schema_for(schema, mode), mode, self.settings.max_tokens,
-                                            paper_id)
-        except ModeRejected:
-            return answer
-        answer.count(done)
-        try:
-            if done.finish_reason == "length":
-                raise AnswerInvalid("the rewritten result was cut off", "cut_off")
-            value = extract_json_object(done.text or "")
-            if not isinstance(value, dict) or not isinstance(value.get("result"), str):
-                return answer
-            fields = {**answer.value.model_dump(), "result": value["result"]}
-            again = check(json.dumps(fields, ensure_ascii=False))
+            again = await self._ask_fields(original, ("result",), note, answer.value.model_dump(), check,
+                                           self.settings.max_tokens, paper_id, answer)
         except AnswerInvalid as exc:
             answer.reasons.append(str(exc))
+            return answer
+        if again is None:
             return answer
         stated = any(not n.named for n in numbers_in(again.result))
         unsupported = check_summary(again, source).unsupported

@@ -286,6 +286,12 @@ class Encoder:
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         hidden = self.session.run(None, {"input_ids": ids, "token_type_ids": np.zeros_like(ids),
                                          "attention_mask": mask})[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+        return mean_unit(hidden, mask)
+
+
+def mean_unit(vectors: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Each text's token vectors averaged over its mask (padding left out), at unit length: sentence-transformers'
+    mean pooling and normalisation, and WordLlama's."""
+    weights = mask[..., None].astype(np.float32)
+    pooled = (vectors * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from summarizer.edges.ranking.encoders import ModelSpec
+from summarizer.edges.ranking.encoders import ModelSpec, mean_unit
 
 WORDLLAMA = ModelSpec(
     name="wordllama-l2-supercat-256", package="wordllama", version="0.4.0.post1", inner="wordllama/",
@@ -47,6 +47,4 @@ class StaticModel:
             return np.zeros((0, 0), dtype=np.float32)
         encoded = self.tokenizer.encode_batch(texts, add_special_tokens=False)
         ids = np.clip(np.array([e.ids for e in encoded], dtype=np.int64), 0, len(self.table) - 1)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.float32)[..., None]
-        pooled = (self.table[ids] * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1.0)
-        return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+        return mean_unit(self.table[ids], np.array([e.attention_mask for e in encoded]))

@@ -65,10 +65,13 @@ def relevance_of(settings: Settings, cache_dir: Path, papers: Sequence[Paper], i
     """
     paper_texts, item_texts = [paper_text(p) for p in papers], [it.text for it in items]
     disliked_texts, background_texts = [it.text for it in disliked], [paper_text(p) for p in background]
+    texts = (paper_texts, item_texts, disliked_texts, background_texts)
+    people = ([p.authors for p in papers], [it.authors for it in items], [it.authors for it in disliked],
+              [p.authors for p in background])
     embedder = make_embedder(settings.embedding, settings.llm, cache_dir)
     if embedder is None:
         liked = lexical_relevance(bm25_similarity(paper_texts, item_texts), weights)
-        learned = learned_scores(*_examples(papers, items, disliked, background, None))
+        learned = learned_scores(*_examples(texts, people, None))
         return without_dislikes(_on_scale(learned, liked), bm25_similarity(paper_texts, disliked_texts))
     cache = EmbeddingCache(cache_dir)
     try:
@@ -80,7 +83,7 @@ def relevance_of(settings: Settings, cache_dir: Path, papers: Sequence[Paper], i
     finally:
         cache.close()
     liked = embedding_relevance(vectors, profile, weights)
-    learned = learned_scores(*_examples(papers, items, disliked, background, (vectors, profile, against, usual)))
+    learned = learned_scores(*_examples(texts, people, (vectors, profile, against, usual)))
     return without_dislikes(_on_scale(learned, liked),
                             vectors @ against.T if against is not None else np.zeros((len(papers), 0)))
 
@@ -88,18 +91,15 @@ def relevance_of(settings: Settings, cache_dir: Path, papers: Sequence[Paper], i
 Vectors = tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]
 
 
-def _examples(papers: Sequence[Paper], items: Sequence[ProfileItem], disliked: Sequence[ProfileItem],
-              background: Sequence[Paper], vectors: Vectors | None) -> tuple[Examples, Examples, Examples, Examples]:
-    """The day, the likes, the dislikes and the background as the learned model reads them."""
-    day, liked, against, usual = vectors or (None, None, None, None)
-    width = day.shape[1] if day is not None else 0
-    empty = np.zeros((0, width), dtype=np.float32) if vectors is not None else None
-    return (Examples([paper_text(p) for p in papers], day, [p.authors for p in papers]),
-            Examples([it.text for it in items], liked, [it.authors for it in items]),
-            Examples([it.text for it in disliked], against if against is not None else empty,
-                     [it.authors for it in disliked]),
-            Examples([paper_text(p) for p in background], usual if usual is not None else empty,
-                     [p.authors for p in background]))
+def _examples(texts: Sequence[list[str]], people: Sequence[Sequence[Sequence[str]]],
+              vectors: Vectors | None) -> tuple[Examples, Examples, Examples, Examples]:
+    """The day, the likes, the dislikes and the background (texts, authors, and their vectors when the backend
+    embeds) as the learned model reads them."""
+    rows = vectors or (None, None, None, None)
+    empty = np.zeros((0, rows[0].shape[1]), dtype=np.float32) if rows[0] is not None else None
+    day, liked, against, usual = (Examples(t, v if v is not None else empty, a)
+                                  for t, a, v in zip(texts, people, rows, strict=True))
+    return day, liked, against, usual
 
 
 def _on_scale(learned: np.ndarray | None, centroid: Relevance) -> Relevance:
