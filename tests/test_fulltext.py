@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from summarizer.core.errors import FullTextUnusable
 from summarizer.core.fulltext.archive import Limits, unpack_eprint
-from summarizer.core.fulltext.document import Document
+from summarizer.core.fulltext.document import Document, Section
 from summarizer.core.fulltext.html import document_from_html
 from summarizer.core.fulltext.select import select_text
 from summarizer.core.fulltext.tex import document_from_tex
@@ -100,6 +100,26 @@ def test_a_small_budget_prefers_results_and_tables_to_the_appendix() -> None:
     chosen = select_text(doc, doc.abstract, 12_000, count)
     assert "Table:" in chosen.text
     assert not any(s.lower().startswith(("appendix", "acknowledg")) for s in chosen.sections)
+
+
+def test_the_results_come_before_the_rest_of_the_method() -> None:
+    """Method sections usually stand before the results: taken in order they filled the budget, and a real
+    paper's Performance section (1703.09710) was cut to its first paragraph, its numbers left out."""
+    words = " ".join(["word"] * 95)
+    doc = Document(title="T", abstract="A short abstract.", sections=[
+        Section(heading="Introduction", paragraphs=[f"Intro {words}."]),
+        Section(heading="Method", paragraphs=[f"Method overview {words}.", f"Method detail {words}.",
+                                              f"Method proof {words}."]),
+        Section(heading="Model design", paragraphs=[f"Design overview {words}.", f"Design detail {words}."]),
+        Section(heading="Experiments", paragraphs=[f"Setup {words}.", f"Accuracy reaches 87.2% {words}."]),
+        Section(heading="Conclusion", paragraphs=[f"We conclude {words}."])])
+    chosen = select_text(doc, doc.abstract, 600, count)
+    assert "Accuracy reaches 87.2%" in chosen.text and "Setup" in chosen.text  # the results whole
+    assert "Method overview" in chosen.text and "Design overview" in chosen.text  # each method part named
+    assert "Method detail" not in chosen.text and "Design detail" not in chosen.text
+    assert chosen.sections == ["Introduction", "Method", "Model design", "Experiments"]  # in the paper's order
+    roomy = select_text(doc, doc.abstract, 2_000, count)
+    assert all(p in roomy.text for s in doc.sections for p in s.paragraphs)
 
 
 # Hostile archives: each is refused with one line naming why

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from summarizer.core.checks.gate import SourceIndex, check_fields, check_summary, reask_note, source_text
+from summarizer.core.checks.gate import SourceIndex, check_fields, check_summary, source_text
 from summarizer.core.checks.numbers import numbers_in
+from summarizer.core.checks.quotes import reask_note
 from summarizer.core.models import Entry, summary_from_record
 from tests.conftest import ROOT
 

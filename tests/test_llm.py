@@ -266,7 +266,7 @@ def test_a_rewrite_that_repeats_again_is_asked_for_again_on_its_own(server: Fake
     assert eng.client.usage.reasks == {"duplicate_fields": 2}
 
 
-def test_a_result_without_a_number_from_a_body_that_has_them_is_asked_for_once(server: FakeServer,
+def test_a_result_without_a_number_from_a_body_that_has_them_is_asked_for_on_its_own(server: FakeServer,
                                                                                sample_entries: list[Entry]) -> None:
     entry = sample_entries[4]
     assert entry.summary is not None
@@ -275,10 +275,12 @@ def test_a_result_without_a_number_from_a_body_that_has_them_is_asked_for_once(s
     numbered = "在测试集上准确率达到87.25%，比基线高出4.5个百分点。"
     invented = "在测试集上准确率达到91.3%，比基线高出4.5个百分点。"
 
-    def answers(second: str) -> list[Canned]:
+    def answers(*results: str) -> list[Canned]:
+        def result(text: str) -> Canned:
+            return Canned(200, lambda body, _r: chat_completion(body, json.dumps({"result": text},
+                                                                                 ensure_ascii=False)))
         return [Canned(200, lambda body, _r: chat_completion(body, json.dumps(bare, ensure_ascii=False))),
-                Canned(200, lambda body, _r: chat_completion(body, json.dumps({"result": second},
-                                                                              ensure_ascii=False)))]
+                *map(result, results)]
 
     server.state.llm_canned[entry.paper.title] = answers(numbered)
     body = f"{entry.paper.abstract}\n\n## Experiments\n\nOn the test set the accuracy is 87.25%, 4.5 points over " \
@@ -292,9 +294,22 @@ def test_a_result_without_a_number_from_a_body_that_has_them_is_asked_for_once(s
     assert list(second["response_format"]["json_schema"]["schema"]["properties"]) == ["result"]  # type: ignore[index]
     note = second["messages"][-1]["content"]  # type: ignore[index]
     assert "\"result\" states no number" in note and "On the test set the accuracy is 87.25%, 4.5 points" in note
-    # a rewritten result with a number the text does not state is not taken
-    server.state.llm_canned[entry.paper.title] = answers(invented)
+    assert "(such as 87.25%, 4.5, 31, 8)" in note  # the numbers to pick from, the abstract's left out
+    # a rewrite in words is asked for once more, saying so; then one with numbers is taken
+    server.state.llm_canned[entry.paper.title] = answers(bare["result"], numbered)
+    server.state.log.clear()
+    eng = engine(server, Sleeps())
+    assert asyncio.run(eng.summarize(entry.paper, body)).value.result == numbered
+    third = server.state.requests("chat")[2].body["messages"][-1]["content"]  # type: ignore[index]
+    assert third.startswith(f"Your last 'result' «{bare['result']}» still states no number.")
+    assert eng.client.usage.reasks == {"result_without_numbers": 2}
+    # a rewritten result with a number the text does not state is not taken, nor one in words: after two tries
+    # the first stands
+    server.state.llm_canned[entry.paper.title] = answers(invented, bare["result"])
+    server.state.log.clear()
     assert asyncio.run(engine(server, Sleeps()).summarize(entry.paper, body)).value.result == bare["result"]
+    third = server.state.requests("chat")[2].body["messages"][-1]["content"]  # type: ignore[index]
+    assert "states numbers the text does not: 91.3%" in third and len(server.state.requests("chat")) == 3
     # from the abstract alone nothing is asked again: the digest stays what it always was
     server.state.llm_canned[entry.paper.title] = [
         Canned(200, lambda body, _r: chat_completion(body, json.dumps(bare, ensure_ascii=False)))]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from summarizer.core.checks.numbers import Number, number_words_in, numbers_in
@@ -236,19 +236,3 @@ def check_summary(summary: Summary, source: SourceIndex) -> Checks:
 def source_text(title: str, body: str) -> str:
     """The text a summary is checked against: what the model was shown, title first."""
     return f"{title}\n\n{body}"
-
-
-def reask_note(checks: Checks, evidence: Sequence[str] = ()) -> str:
-    """The one re-ask the gate makes: the numbers by name, and what to do instead; or, for a Result without a
-    number from a body that has them, sentences of the body that state them (a small model copies what it is
-    shown far more readily than it searches a long text for it)."""
-    notes = []
-    if checks.unsupported:
-        named = ", ".join(f"{m.number} ({m.field})" for m in checks.unsupported)
-        notes.append(f"these numbers are not in the paper's text: {named}. Use only numbers the text states, "
-                     "exactly as it states them, or say it without a number")
-    if evidence:
-        quoted = " ".join(f"«{sentence}»" for sentence in evidence)
-        notes.append(f'"result" states no number, but the text does, for example: {quoted} Write "result" again '
-                     "with two or three of the paper's key numbers, each copied exactly as the text writes it")
-    return "; ".join(notes)

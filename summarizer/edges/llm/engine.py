@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.core.checks.gate import SourceIndex, check_summary, reask_note, source_text
+from summarizer.core.checks.gate import SourceIndex, check_summary, source_text
 from summarizer.core.checks.numbers import numbers_in
-from summarizer.core.checks.quotes import result_evidence
+from summarizer.core.checks.quotes import Quote, reask_note, result_evidence
 from summarizer.core.completions import Completion
 from summarizer.core.errors import AnswerRejected
 from summarizer.core.languages import Language, resolve_language
@@ -30,6 +30,7 @@ from summarizer.core.validate import FIELD_PURPOSE, AnswerInvalid, extract_json_
 from summarizer.edges.llm.client import MODES, ChatClient, ModeRejected
 
 log = logging.getLogger(__name__)
+RESULT_TRIES = 2  # a bare Result's rewrites; the 1.5B model at temperature 1 wrote words again in about half
 
 
 def reask_messages(answer: str, error: str) -> list[dict[str, Any]]:
@@ -216,32 +217,38 @@ class SummaryEngine:
             raise AnswerInvalid(f"the answer must be a JSON object with the keys {keys}", "schema")
         return check(json.dumps({**fields, **{n: value[n] for n in names}}, ensure_ascii=False))
 
-    async def _result_with_numbers(self, original: list[dict[str, Any]], evidence: list[str],
+    async def _result_with_numbers(self, original: list[dict[str, Any]], evidence: list[Quote],
                                    check: Callable[[str | None], Summary], source: SourceIndex,
                                    answer: Answer, paper_id: str) -> Answer:
         """A Result written from the full text without a number, while the body states numbers: "result" alone is
-        asked for again, the body's sentences that hold them quoted. Asked for all five fields again, the
-        1.5B model of `bench_fulltext.py` ran into 1,000 tokens of repetition (8 of 8 times); a one-key
-        answer is short. The new Result stands if it states a number and adds none the text does not."""
-        self.client.usage.reasks["result_without_numbers"] += 1
-        note = (f"Write again, on its own, 'result': {FIELD_PURPOSE['result']}. {reask_note(Checks(), evidence)}."
-                f"\nWrite in {self.language.name}. Answer with a JSON object with the key 'result' only.")
-        log.info("re-asking for the result: %s", note)
-        try:
-            again = await self._ask_fields(original, ("result",), note, answer.value.model_dump(), check,
-                                           self.settings.max_tokens, paper_id, answer)
-        except AnswerInvalid as exc:
-            answer.reasons.append(str(exc))
-            return answer
-        if again is None:
-            return answer
-        stated = any(not n.named for n in numbers_in(again.result))
-        unsupported = check_summary(again, source).unsupported
-        if stated and not unsupported:
-            answer.value = again
-        else:
-            log.info("the rewritten result of %s is not taken (%s): %s", paper_id, "numbers not in the text: " +
-                     ", ".join(m.number for m in unsupported) if unsupported else "no number", again.result[:300])
+        asked for again, the body's sentences that hold them quoted, up to RESULT_TRIES times, each try after
+        the first told why the last was not taken. Asked for all five fields again, the 1.5B model of
+        `bench_fulltext.py` ran into 1,000 tokens of repetition (8 of 8 times); a one-key answer is short. A new
+        Result stands if it states a number and adds none the text does not; else the first stays."""
+        why = ""
+        for _ in range(RESULT_TRIES):
+            self.client.usage.reasks["result_without_numbers"] += 1
+            note = (f"{why}Write again, on its own, 'result': {FIELD_PURPOSE['result']}. "
+                    f"{reask_note(Checks(), evidence)}.\nWrite in {self.language.name}. Answer with a JSON object "
+                    "with the key 'result' only.")
+            log.info("re-asking for the result: %s", note)
+            try:
+                again = await self._ask_fields(original, ("result",), note, answer.value.model_dump(), check,
+                                               self.settings.max_tokens, paper_id, answer)
+            except AnswerInvalid as exc:
+                answer.reasons.append(str(exc))
+                return answer
+            if again is None:
+                return answer
+            unsupported = ", ".join(m.number for m in check_summary(again, source).unsupported)
+            if unsupported:
+                why = f"Your last 'result' «{again.result}» states numbers the text does not: {unsupported}. "
+            elif not any(not n.named for n in numbers_in(again.result)):
+                why = f"Your last 'result' «{again.result}» still states no number. "
+            else:
+                answer.value = again
+                return answer
+            log.info("the rewritten result of %s is not taken: %s", paper_id, why)
         return answer
 
     def messages(self, paper: Paper, body: str | None = None) -> list[dict[str, str]]:
