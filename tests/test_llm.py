@@ -292,7 +292,10 @@ def test_a_result_without_a_number_from_a_body_that_has_them_is_asked_for_on_its
     second = server.state.requests("chat")[1].body
     # "result" alone, short: asked for all five again, the real 1.5B model ran into repetition
     assert list(second["response_format"]["json_schema"]["schema"]["properties"]) == ["result"]  # type: ignore[index]
+    # a short request of its own: the system prompt and the note, not the 6,000 tokens of text again
+    assert [m["role"] for m in second["messages"]] == ["system", "user"]  # type: ignore[index]
     note = second["messages"][-1]["content"]  # type: ignore[index]
+    assert note.startswith(f"Title: {entry.paper.title}\n") and f"«{bare['result']}»" in note
     assert "\"result\" states no number" in note and "On the test set the accuracy is 87.25%, 4.5 points" in note
     assert "(such as 87.25%, 4.5, 31, 8)" in note  # the numbers to pick from, the abstract's left out
     # a rewrite in words is asked for once more, saying so; then one with numbers is taken
@@ -301,7 +304,7 @@ def test_a_result_without_a_number_from_a_body_that_has_them_is_asked_for_on_its
     eng = engine(server, Sleeps())
     assert asyncio.run(eng.summarize(entry.paper, body)).value.result == numbered
     third = server.state.requests("chat")[2].body["messages"][-1]["content"]  # type: ignore[index]
-    assert third.startswith(f"Your last 'result' «{bare['result']}» still states no number.")
+    assert f"Your last 'result' «{bare['result']}» still states no number." in third
     assert eng.client.usage.reasks == {"result_without_numbers": 2}
     # a rewritten result with a number the text does not state is not taken, nor one in words: after two tries
     # the first stands
