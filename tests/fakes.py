@@ -101,6 +101,17 @@ class FakeState:
         return [r for r in self.log if path_part in r.path]
 
 
+# Azure OpenAI's prompt filter: a 400 for this one request, the run goes on (as vibrantlabsai/ragas#649 shows it)
+AZURE_PROMPT_FILTER = {"error": {
+    "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. "
+               "Please modify your prompt and retry. To learn more about our content filtering policies please "
+               "read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766",
+    "type": None, "param": "prompt", "code": "content_filter", "status": 400,
+    "innererror": {"code": "ResponsibleAIPolicyViolation", "content_filter_result": {
+        "hate": {"filtered": False, "severity": "safe"}, "self_harm": {"filtered": False, "severity": "safe"},
+        "sexual": {"filtered": False, "severity": "safe"}, "violence": {"filtered": True, "severity": "medium"}}}}}
+
+
 # A valid summary for any paper: five different plain Chinese sentences with no number in them.
 SYNTHETIC = {
     "tldr": "这篇论文提出一种新方法，并在公开基准上验证了它的效果。",
@@ -380,6 +391,15 @@ def next_canned(state: FakeState, body: dict[str, Any]) -> Canned | None:
         return queue.pop(0) if queue else None
 
 
+def _a_field_rewrite(body: dict[str, Any]) -> bool:
+    """Whether the request's schema asks for fewer keys than a summary has (json_schema or tools mode)."""
+    schema = ((body.get("response_format") or {}).get("json_schema") or {}).get("schema")
+    for tool in body.get("tools") or []:
+        schema = tool.get("function", {}).get("parameters", schema)
+    keys = (schema or {}).get("properties")
+    return isinstance(keys, dict) and 0 < len(keys) < len(SYNTHETIC)
+
+
 def answer_chat(state: FakeState, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str], str | None]:
     """(status, body, headers, fault) of one chat completion: recorded summary, or fake translation."""
     if state.reject_max_tokens and "max_tokens" in body:
@@ -405,8 +425,9 @@ def answer_chat(state: FakeState, body: dict[str, Any]) -> tuple[int, dict[str, 
         abstract = state.abstracts.get(key)
         if answer is None and state.synthesize:
             answer = dict(SYNTHETIC)
-        elif answer is not None and (abstract is None or abstract not in user):
-            # A prompt that lost the paper's abstract (or title) must fail the golden tests.
+        elif answer is not None and not _a_field_rewrite(body) and (abstract is None or abstract not in user):
+            # A prompt that lost the paper's abstract (or title) must fail the golden tests. A request for some
+            # fields alone (a bare Result's rewrite) carries what the product chooses to quote.
             return 422, {"error": {"message": "the request does not carry the paper's title and abstract"}}, {}, None
     if answer is None:
         return 404, {"error": {"message": "no recording"}}, {}, None

@@ -18,7 +18,7 @@ from summarizer.core.site.pages import paper_row
 from summarizer.demo.replay import chat_completion
 from summarizer.edges.storage.store import read_records
 from tests.conftest import ROOT
-from tests.fakes import Canned, FakeServer
+from tests.fakes import AZURE_PROMPT_FILTER, Canned, FakeServer
 from tests.test_nightly import make_settings, nightly
 
 SAMPLE = parse_digest((ROOT / "fixtures" / "sample-digest.md").read_text(encoding="utf-8"))
@@ -37,6 +37,17 @@ def _answer_with(field: str, invented: str) -> Callable[[dict[str, Any], str], d
         answer[field] += f"，提升{invented}。"
         return chat_completion(body, json.dumps(answer, ensure_ascii=False))
     return make
+
+
+def test_a_reask_the_provider_refuses_keeps_the_first_answer_marked(tmp_path: Path, server: FakeServer) -> None:
+    entry = SAMPLE[3]
+    server.state.llm_canned[entry.paper.title] = [Canned(200, _answer_with("result", "73.19%")),
+                                                  Canned(400, AZURE_PROMPT_FILTER)]
+    report, _ = nightly(make_settings(server, tmp_path))
+    assert report.failed == [] and report.reasks == {"unsupported_number": 1} and report.unsupported_numbers == 1
+    record = {e.paper.id: e for e in read_records(tmp_path / "out" / "2025-12-24.jsonl")}[entry.paper.id]
+    assert record.summary is not None and "73.19%" in record.summary.result
+    assert [m.number for m in record.checks.unsupported] == ["73.19%"]
 
 
 def test_fifty_invented_numbers_are_reasked_then_marked_everywhere(tmp_path: Path, server: FakeServer) -> None:

@@ -22,7 +22,7 @@ from summarizer.edges.llm.engine import SummaryEngine
 from summarizer.edges.resources import load_prompts
 from summarizer.edges.retry import server_wait
 from summarizer.edges.storage.cache import SummaryCache, summary_key
-from tests.fakes import Canned, FakeServer, Sleeps
+from tests.fakes import AZURE_PROMPT_FILTER, Canned, FakeServer, Sleeps
 
 KEY = "sk-test-0123456789-SECRET"
 FAULTS = ["429", "500", "timeout", "half_json", "english", "length", "empty", "fenced", "no_usage"]
@@ -313,6 +313,11 @@ def test_a_result_without_a_number_from_a_body_that_has_them_is_asked_for_on_its
     assert asyncio.run(engine(server, Sleeps()).summarize(entry.paper, body)).value.result == bare["result"]
     third = server.state.requests("chat")[2].body["messages"][-1]["content"]  # type: ignore[index]
     assert "states numbers the text does not: 91.3%" in third and len(server.state.requests("chat")) == 3
+    # the rewrite refused by the provider for this request alone (Azure's prompt filter): the first answer,
+    # valid and paid for, stays
+    server.state.llm_canned[entry.paper.title] = [answers()[0], Canned(400, AZURE_PROMPT_FILTER)]
+    kept = asyncio.run(engine(server, Sleeps()).summarize(entry.paper, body))
+    assert kept.value.result == bare["result"] and "content management policy" in kept.reasons[-1]
     # from the abstract alone nothing is asked again: the digest stays what it always was
     server.state.llm_canned[entry.paper.title] = [
         Canned(200, lambda body, _r: chat_completion(body, json.dumps(bare, ensure_ascii=False)))]

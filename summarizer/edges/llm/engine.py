@@ -21,7 +21,7 @@ from summarizer.core.checks.gate import SourceIndex, check_summary, source_text
 from summarizer.core.checks.numbers import numbers_in
 from summarizer.core.checks.quotes import Quote, reask_note, result_evidence
 from summarizer.core.completions import Completion
-from summarizer.core.errors import AnswerRejected
+from summarizer.core.errors import AnswerRejected, LLMError, RunStopped
 from summarizer.core.languages import Language, resolve_language
 from summarizer.core.models import Checks, Paper, Summary
 from summarizer.core.prompts import PromptSet, with_string_pattern
@@ -237,8 +237,11 @@ class SummaryEngine:
             try:
                 again = await self._ask_fields(system, ("result",), note, answer.value.model_dump(),
                                                self.check(paper), self.settings.max_tokens, paper.id, answer)
-            except AnswerInvalid as exc:
+            except RunStopped:
+                raise
+            except (AnswerInvalid, LLMError) as exc:  # the first answer is valid and paid for: it stays
                 answer.reasons.append(str(exc))
+                log.info("the result of %s is not rewritten: %s", paper.id, exc)
                 return answer
             if again is None:
                 return answer
@@ -287,7 +290,10 @@ class SummaryEngine:
         first = json.dumps(answer.value.model_dump(), ensure_ascii=False)
         try:
             again = await self.ask(messages + reask_messages(first, note), self.check(paper), paper_id=paper.id)
-        except AnswerRejected:
+        except RunStopped:
+            raise
+        except LLMError as exc:  # AnswerRejected too: the first answer stands, its numbers marked by the gate
+            log.info("the re-ask of %s failed, the first answer stands: %s", paper.id, exc)
             return answer
         finally:
             usage.asked -= 1  # one paper asked, whatever the re-asks
