@@ -106,6 +106,10 @@ def _check(source: str, summary: str) -> list[str]:
     ("through 3'123'253 questions", "312万余道问题"),
     ("re-generating the model in under a second", "在1秒内重新生成"),
     ("updating only 455 output-layer parameters out of 806K", "仅更新455/806K参数"),
+    # a percent's kind: "280%" of a baseline is 2.8 times it, "3.6x" is 3.6倍, "2.8%" is 2.8%
+    ("it reaches 280% of the baseline", "达到基线的2.8倍"),
+    ("it is 3.6x faster", "快3.6倍"),
+    ("a share of 2.8%", "占2.8%"),
 ])
 def test_a_number_the_source_states_in_another_form_is_found(source: str, summary: str) -> None:
     assert _check(source, summary) == []
@@ -120,6 +124,8 @@ def test_a_number_the_source_states_in_another_form_is_found(source: str, summar
     ("one, two and three", "123", ["123"]),  # number words in a list are not one number
     ("for the (256, 239) code", "(256,238)码", ["256,238"]),  # a list is found only when each item is
     ("from 3.817 s to 0.1 s", "快38.1倍", ["38.1倍"]),  # a ratio (38.17) is rounded, never cut
+    # a percent is no multiple: the real 1.5B model read a table row of percentages as "2.8倍" (README)
+    ("Length | 1 | 0.2% | 10.9% 2 | 2.8% | 1.8%", "覆盖率是其2.8倍", ["2.8倍"]),
 ])
 def test_a_number_the_source_does_not_state_is_flagged(source: str, summary: str, flagged: list[str]) -> None:
     assert _check(source, summary) == flagged

@@ -74,6 +74,7 @@ class SourceIndex:
 
     sentences: list[str] = field(default_factory=list)
     stated: _Sorted = field(default_factory=_Sorted)
+    percents: _Sorted = field(default_factory=_Sorted)  # "2.8%" as 2.8: never the "2.8倍" of a summary
     differences: _Sorted = field(default_factory=_Sorted)
     ratios: _Sorted = field(default_factory=_Sorted)
     changes: _Sorted = field(default_factory=_Sorted)
@@ -83,15 +84,19 @@ class SourceIndex:
     def of(cls, text: str) -> SourceIndex:
         index = cls()
         passages = [text] if len(text) <= _SHORT else [p for p in _PASSAGE.split(text) if p.strip()]
-        made: dict[str, list[tuple[float, int]]] = {"stated": [], "differences": [], "ratios": [], "changes": [],
-                                                     "sums": []}
+        made: dict[str, list[tuple[float, int]]] = {"stated": [], "percents": [], "differences": [], "ratios": [],
+                                                     "changes": [], "sums": []}
         for passage in passages:
             passage = " ".join(plain_numbers(passage).split())
             for sentence in sentences_of(passage):
                 index.sentences.append(sentence)
                 at = len(index.sentences) - 1
                 found = numbers_in(sentence, source=True) + number_words_in(sentence)
-                made["stated"].extend((v, at) for n in found for v in _forms(n))
+                for n in found:
+                    forms = list(_forms(n))
+                    if n.percent:  # _forms yields the value first
+                        made["percents"].append((forms.pop(0), at))
+                    made["stated"].extend((v, at) for v in forms)
                 made["stated"].extend((v, at) for v in _other_forms(sentence))
                 _pair([n for n in found if n.value and not n.named][:_MAX_PAIRED], at, made)
         for kind, pairs in made.items():
@@ -100,11 +105,12 @@ class SourceIndex:
 
     def find(self, number: Number) -> str | None:
         """The sentence that states `number`, or two numbers of which make it; None when the source does not."""
-        kinds = [self.stated, self.differences]
+        stated = [self.stated] if number.times else [self.stated, self.percents]
+        kinds = [*stated, self.differences]
         kinds += [self.ratios] if number.times else [self.changes] if number.percent else []
         kinds += [self.sums] if _count(number) else []
         for target, tolerance, stated_only in _targets(number):
-            for kind in [self.stated] if stated_only else kinds:
+            for kind in stated if stated_only else kinds:
                 at = kind.near(target, tolerance)
                 if at is not None:
                     return self.sentences[at]
