@@ -66,11 +66,17 @@ def _worth_quoting(sentence: str, beyond: list[Number]) -> tuple[int, int, list[
     return (0 if _FINDING.search(sentence) else 1, 0 if measured else 1, new)
 
 
+def states_a_number(text: str) -> bool:
+    """Whether `text` states a number that is not part of a name (the "3M" of "KL3M" is no finding): what asks a
+    bare Result again, and what a rewrite must do to be taken."""
+    return any(not n.named for n in numbers_in(text))
+
+
 def result_evidence(summary: Summary, body: str, abstract: SourceIndex) -> list[Quote]:
     """The body's sentences to quote when asking again for a Result written from the full text with no number,
     while the body states numbers the abstract does not; empty when the Result has a number or the body no
     more than its abstract."""
-    if any(not n.named for n in numbers_in(summary.result)):  # the "3M" of "KL3M" is a name, not a finding
+    if states_a_number(summary.result):
         return []
     holding = []  # (finding, where, measure, order, sentence)
     beyond = order = 0

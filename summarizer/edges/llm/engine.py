@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from summarizer.core.checks.gate import SourceIndex, check_summary, source_text
-from summarizer.core.checks.numbers import numbers_in
-from summarizer.core.checks.quotes import Quote, reask_note, result_evidence
+from summarizer.core.checks.quotes import Quote, reask_note, result_evidence, states_a_number
 from summarizer.core.completions import Completion
 from summarizer.core.errors import AnswerRejected, LLMError, RunStopped
 from summarizer.core.languages import Language, resolve_language
@@ -227,7 +226,7 @@ class SummaryEngine:
         again, it wrote words 9 times in 12; in this short request, 8 in 13, at about a tenth of the input tokens.
         A new Result stands if it states a number and adds none the text does not; else the first stays."""
         why = ""
-        first = answer.value.result
+        first, check = answer.value.result, self.check(paper)
         for _ in range(RESULT_TRIES):
             self.client.usage.reasks["result_without_numbers"] += 1
             note = (f"Title: {paper.title}\n{why}The paper's 'result' ({FIELD_PURPOSE['result']}) was written "
@@ -235,8 +234,8 @@ class SummaryEngine:
                     f"{self.language.name}. Answer with a JSON object with the key 'result' only.")
             log.info("re-asking for the result: %s", note)
             try:
-                again = await self._ask_fields(system, ("result",), note, answer.value.model_dump(),
-                                               self.check(paper), self.settings.max_tokens, paper.id, answer)
+                again = await self._ask_fields(system, ("result",), note, answer.value.model_dump(), check,
+                                               self.settings.max_tokens, paper.id, answer)
             except RunStopped:
                 raise
             except (AnswerInvalid, LLMError) as exc:  # the first answer is valid and paid for: it stays
@@ -248,7 +247,7 @@ class SummaryEngine:
             unsupported = ", ".join(m.number for m in check_summary(again, source).unsupported)
             if unsupported:
                 why = f"Your last 'result' «{again.result}» states numbers the text does not: {unsupported}. "
-            elif not any(not n.named for n in numbers_in(again.result)):
+            elif not states_a_number(again.result):
                 why = f"Your last 'result' «{again.result}» still states no number. "
             else:
                 answer.value = again
