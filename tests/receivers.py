@@ -37,9 +37,12 @@ class Inbox:
         self.quit_421 = False
         self.stall_rcpt = 0.0  # seconds a RCPT hangs: a client killed then has not sent DATA
         self.stall_data = 0.0  # seconds DATA hangs before it is accepted
+        # set when a client's RCPT or DATA arrives: a test acts on "the send is under way" by this, not by a sleep
+        self.in_rcpt, self.in_data = threading.Event(), threading.Event()
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
                           options: Any) -> str:
+        self.in_rcpt.set()
         if self.stall_rcpt:
             await asyncio.sleep(self.stall_rcpt)
         if address in self.refuse:
@@ -48,6 +51,7 @@ class Inbox:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.in_data.set()
         if self.stall_data:
             await asyncio.sleep(self.stall_data)
         mail = email.message_from_bytes(envelope.content, policy=email.policy.default)

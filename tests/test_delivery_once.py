@@ -91,8 +91,9 @@ def test_two_deliveries_at_once_send_each_reader_the_day_once(tmp_path: Path, in
     box.stall_data = 1.5  # the first one is still sending when the second starts
     cfg = setup(tmp_path, port, days=DAYS[-1:])
     args = [sys.executable, "-m", "summarizer", "deliver", "--config", str(cfg)]
+    box.in_data.clear()
     first = subprocess.Popen(args, env=process_env(), cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    assert box.in_data.wait(60)  # the first holds the lock and is sending
     second = subprocess.run(args, env=process_env(), cwd=ROOT, capture_output=True, text=True, timeout=60)
     _, first_err = first.communicate(timeout=60)
     assert first.returncode == 0 and second.returncode == 0, first_err + second.stderr
@@ -191,7 +192,7 @@ def test_a_stop_signal_ends_delivery_within_seconds_and_the_day_stays_owed(tmp_p
     cfg = setup(tmp_path, port, days=DAYS[-1:])
     proc = subprocess.Popen([sys.executable, "-m", "summarizer", "deliver", "--config", str(cfg)],
                             env=process_env(), cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)
+    assert box.in_data.wait(60)  # hanging in DATA now
     began = time.monotonic()
     proc.send_signal(signal.SIGINT)
     code = proc.wait(timeout=30)

@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -153,8 +152,9 @@ def kill_mid_send(inbox: Inbox) -> Any:
         if job == "deliver" and step.startswith("Deliver"):
             if phase == "before":
                 inbox.stall_rcpt = 30
+                inbox.in_rcpt.clear()
             elif proc is not None:
-                time.sleep(3)
+                assert inbox.in_rcpt.wait(60), "the delivery never reached RCPT"
                 os.killpg(proc.pid, signal.SIGKILL)
                 inbox.stall_rcpt = 0
     return hook
