@@ -99,3 +99,16 @@ def test_with_enough_likes_the_learned_model_ranks_and_reasons_stay_the_liked_pa
     ranked = rank(later, items, learned, [], [])
     assert all(r.why.startswith("like: ") and r.why[6:].split(" · ")[0] in {p.title for p in liked}
                for r in ranked)
+
+
+def test_a_paper_of_the_day_is_never_its_own_background(tmp_path: Path) -> None:
+    # daily-arXiv-ai-enhanced's Saturday and Sunday repeat Friday's listing: the days before hold the day itself
+    earlier, later = day_of("2025-12-25_AI_enhanced_Chinese.jsonl"), day_of("2026-05-21_AI_enhanced_Chinese.jsonl")
+    liked = [p for p in earlier if "cs.CL" in p.categories][:MIN_POSITIVES + 3]
+    items = [ProfileItem(title=p.title, text=paper_text(p), authors=tuple(p.authors)) for p in liked]
+    settings = Settings(llm=LLMSettings(model="m"), paths=PathSettings(cache_dir=str(tmp_path)),
+                        embedding=EmbeddingSettings(backend="bm25"))
+    weights = recency_weights(items, date(2026, 5, 21), 365.0)
+    plain = relevance_of(settings, tmp_path, later, items, weights, background=earlier)
+    repeated = relevance_of(settings, tmp_path, later, items, weights, background=later + earlier)
+    assert np.allclose(plain.score, repeated.score, atol=1e-6)

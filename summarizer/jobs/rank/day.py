@@ -61,8 +61,12 @@ def relevance_of(settings: Settings, cache_dir: Path, papers: Sequence[Paper], i
     With enough liked papers a model of the reader's own ranks (`learned_scores`: likes against dislikes,
     the `background` of recent days and the day), put on the scale of the centroid formula, which ranks
     on a cold start, so keyword and author bonuses weigh the same either way. Papers like a disliked one
-    go down (`without_dislikes`); reasons come from the liked items only.
+    go down (`without_dislikes`); reasons come from the liked items only. A paper of the day is never
+    its own background: a listing repeated on a later day (daily-arXiv-ai-enhanced's weekends copy
+    Friday's) would otherwise train the model against the very papers it ranks.
     """
+    today = {p.id for p in papers}
+    background = [p for p in background if p.id not in today]
     paper_texts, item_texts = [paper_text(p) for p in papers], [it.text for it in items]
     disliked_texts, background_texts = [it.text for it in disliked], [paper_text(p) for p in background]
     texts = (paper_texts, item_texts, disliked_texts, background_texts)
