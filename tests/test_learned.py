@@ -86,29 +86,30 @@ def test_the_background_is_the_latest_earlier_days_of_the_output_folder(tmp_path
     assert background_of(settings, date(2026, 5, 20), liked) == [p for p in found if p.id not in newest]
 
 
-def test_with_enough_likes_the_learned_model_ranks_and_reasons_stay_the_liked_papers(tmp_path: Path) -> None:
+def a_reader_of_cs_cl(tmp_path: Path) -> tuple[list[Paper], list[Paper], list[ProfileItem], Settings, np.ndarray]:
+    """An earlier and a later real day, a few liked cs.CL papers of the earlier one, the lexical backend."""
     earlier, later = day_of("2025-12-25_AI_enhanced_Chinese.jsonl"), day_of("2026-05-21_AI_enhanced_Chinese.jsonl")
     liked = [p for p in earlier if "cs.CL" in p.categories][:MIN_POSITIVES + 3]
     items = [ProfileItem(title=p.title, text=paper_text(p), authors=tuple(p.authors)) for p in liked]
     settings = Settings(llm=LLMSettings(model="m"), paths=PathSettings(cache_dir=str(tmp_path)),
                         embedding=EmbeddingSettings(backend="bm25"))
-    weights = recency_weights(items, date(2026, 5, 21), 365.0)
+    return earlier, later, items, settings, recency_weights(items, date(2026, 5, 21), 365.0)
+
+
+def test_with_enough_likes_the_learned_model_ranks_and_reasons_stay_the_liked_papers(tmp_path: Path) -> None:
+    earlier, later, items, settings, weights = a_reader_of_cs_cl(tmp_path)
+    liked = {it.title for it in items}
     learned = relevance_of(settings, tmp_path, later, items, weights, background=earlier)
     centroid = relevance_of(settings, tmp_path, later, items[: MIN_POSITIVES - 1], weights[: MIN_POSITIVES - 1])
     assert not np.allclose(np.argsort(learned.score), np.argsort(centroid.score))
     ranked = rank(later, items, learned, [], [])
-    assert all(r.why.startswith("like: ") and r.why[6:].split(" · ")[0] in {p.title for p in liked}
+    assert all(r.why.startswith("like: ") and r.why[6:].split(" · ")[0] in liked
                for r in ranked)
 
 
 def test_a_paper_of_the_day_is_never_its_own_background(tmp_path: Path) -> None:
     # daily-arXiv-ai-enhanced's Saturday and Sunday repeat Friday's listing: the days before hold the day itself
-    earlier, later = day_of("2025-12-25_AI_enhanced_Chinese.jsonl"), day_of("2026-05-21_AI_enhanced_Chinese.jsonl")
-    liked = [p for p in earlier if "cs.CL" in p.categories][:MIN_POSITIVES + 3]
-    items = [ProfileItem(title=p.title, text=paper_text(p), authors=tuple(p.authors)) for p in liked]
-    settings = Settings(llm=LLMSettings(model="m"), paths=PathSettings(cache_dir=str(tmp_path)),
-                        embedding=EmbeddingSettings(backend="bm25"))
-    weights = recency_weights(items, date(2026, 5, 21), 365.0)
+    earlier, later, items, settings, weights = a_reader_of_cs_cl(tmp_path)
     plain = relevance_of(settings, tmp_path, later, items, weights, background=earlier)
     repeated = relevance_of(settings, tmp_path, later, items, weights, background=later + earlier)
     assert np.allclose(plain.score, repeated.score, atol=1e-6)
