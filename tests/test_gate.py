@@ -126,6 +126,7 @@ def test_a_number_the_source_states_in_another_form_is_found(source: str, summar
     ("from 3.817 s to 0.1 s", "快38.1倍", ["38.1倍"]),  # a ratio (38.17) is rounded, never cut
     # a percent is no multiple: the real 1.5B model read a table row of percentages as "2.8倍" (README)
     ("Length | 1 | 0.2% | 10.9% 2 | 2.8% | 1.8%", "覆盖率是其2.8倍", ["2.8倍"]),
+    ("accuracy rises from 10% to 12.8%", "提升2.8倍", ["2.8倍"]),  # nor is the difference of two percents
 ])
 def test_a_number_the_source_does_not_state_is_flagged(source: str, summary: str, flagged: list[str]) -> None:
     assert _check(source, summary) == flagged

@@ -76,6 +76,7 @@ class SourceIndex:
     stated: _Sorted = field(default_factory=_Sorted)
     percents: _Sorted = field(default_factory=_Sorted)  # "2.8%" as 2.8: never the "2.8倍" of a summary
     differences: _Sorted = field(default_factory=_Sorted)
+    points: _Sorted = field(default_factory=_Sorted)  # differences of two percents: never a summary's multiple
     ratios: _Sorted = field(default_factory=_Sorted)
     changes: _Sorted = field(default_factory=_Sorted)
     sums: _Sorted = field(default_factory=_Sorted)
@@ -84,8 +85,8 @@ class SourceIndex:
     def of(cls, text: str) -> SourceIndex:
         index = cls()
         passages = [text] if len(text) <= _SHORT else [p for p in _PASSAGE.split(text) if p.strip()]
-        made: dict[str, list[tuple[float, int]]] = {"stated": [], "percents": [], "differences": [], "ratios": [],
-                                                     "changes": [], "sums": []}
+        made: dict[str, list[tuple[float, int]]] = {"stated": [], "percents": [], "differences": [], "points": [],
+                                                     "ratios": [], "changes": [], "sums": []}
         for passage in passages:
             passage = " ".join(plain_numbers(passage).split())
             for sentence in sentences_of(passage):
@@ -106,7 +107,7 @@ class SourceIndex:
     def find(self, number: Number) -> str | None:
         """The sentence that states `number`, or two numbers of which make it; None when the source does not."""
         stated = [self.stated] if number.times else [self.stated, self.percents]
-        kinds = [*stated, self.differences]
+        kinds = [*stated, self.differences] + ([] if number.times else [self.points])
         kinds += [self.ratios] if number.times else [self.changes] if number.percent else []
         kinds += [self.sums] if _count(number) else []
         for target, tolerance, stated_only in _targets(number):
@@ -148,7 +149,7 @@ def _pair(numbers: list[Number], at: int, made: dict[str, list[tuple[float, int]
             a, b = first.value, second.value
             if _count(first) and _count(second):
                 made["sums"].append((a + b, at))
-            made["differences"].append((abs(a - b), at))
+            made["points" if first.percent else "differences"].append((abs(a - b), at))
             made["ratios"].extend(((a / b, at), (b / a, at)))
             made["changes"].extend(((abs(a - b) / abs(b) * 100, at), (abs(a - b) / abs(a) * 100, at)))
 
