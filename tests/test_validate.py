@@ -51,6 +51,30 @@ def test_dense_technical_chinese_counts_terms_as_one_word() -> None:
     assert validate_answer(json.dumps(answer, ensure_ascii=False), ABSTRACT, ZH, 0.5).method == field
 
 
+# daily-arXiv-ai-enhanced's record of 2509.11090: the one summary in its whole history (76,509 that pass the
+# language check) with an English clause copied whole; 2604.28185's list of ten English words is names
+COPIED = ("在CARLA模拟器中的大量实验表明，CAA-Policy consistently surpasses both the end-to-end learning baseline and "
+          "the modular BEV segmentation + hybrid A* pipeline, achieving superior accuracy, robustness, and "
+          "interpretability。")
+NAMES = ("评估覆盖Atomic Generation, Conditional Generation, In-Context Generation, Agentic Generation, "
+         "World-Modeling Generation五类任务。")
+
+
+def test_an_english_sentence_copied_into_a_chinese_field_is_re_asked_but_names_pass() -> None:
+    assert target_ratio(COPIED, ZH) >= 0.25  # the language check alone lets it through
+    with pytest.raises(AnswerInvalid, match="'result' has an English passage of 13 words") as refused:
+        validate_answer(json.dumps(dict(good(), result=COPIED), ensure_ascii=False), ABSTRACT, ZH, 0.5)
+    assert refused.value.kind == "language" and "CAA-Policy consistently surpasses" in str(refused.value)
+    assert validate_answer(json.dumps(dict(good(), method=NAMES), ensure_ascii=False), ABSTRACT, ZH, 0.5)
+
+
+@given(st.lists(st.sampled_from(["GPT-4o", "BLIP-2", "Transformer", "RAG", "Retrieval", "LoRA", "and", "the"]),
+                min_size=1, max_size=11))
+def test_up_to_eleven_english_words_in_a_row_are_names_not_a_passage(words: list[str]) -> None:
+    field = "我们在" + " ".join(words) + "上评估方法。"
+    assert validate_answer(json.dumps(dict(good(), method=field), ensure_ascii=False), ABSTRACT, ZH, 0.5)
+
+
 def test_fences_prose_and_latex_are_repaired() -> None:
     latex = r"对比学习 $\ell_2$ 与 $\mathbb{R}^d$ 和 \frac{1}{2}"
     raw = json.dumps(good(), ensure_ascii=False).replace("对比学习", latex)

@@ -148,6 +148,26 @@ def check_language(fields: dict[str, str], language: Language, threshold: float)
                                 "language")
 
 
+# An English run this long in a field of another script is a copied sentence, not a name: in DAE's whole
+# history (405,622 Chinese fields that pass the language check) the longest is 11 words, a list of names
+ENGLISH_PASSAGE = 12
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*(?:[ ,;:()\"“”/]+[A-Za-z][A-Za-z0-9'’\-]*)*")
+
+
+def check_no_english_passage(fields: dict[str, str], language: Language) -> None:
+    """A Chinese (Japanese, Korean, Russian) field may name things in English, never say them: a small model
+    copies a sentence of the paper's English whole and the rest of the field carries the language check."""
+    if language.script == "latin":
+        return
+    for name, value in fields.items():
+        for run in _LATIN_RUN.finditer(value):
+            words = _WORD.findall(run.group(0))
+            if len(words) >= ENGLISH_PASSAGE:
+                raise AnswerInvalid(f"the field '{name}' has an English passage of {len(words)} words "
+                                    f"(\"{' '.join(words[:6])} …\"); write it in {language.name}, keeping only "
+                                    "names in English", "language")
+
+
 def _shingles(text: str, size: int = 6) -> set[tuple[str, ...]]:
     words = [w.lower() for w in _WORD.findall(text)]
     return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
@@ -254,7 +274,8 @@ def validate_answer(text: str | None, abstract: str, language: Language, thresho
     fields = validate_fields(extract_json_object(text))
     check_not_template(fields, template)  # before the language: a placeholder is the more useful reason
     check_language(fields, language, threshold)
-    check_not_copied(fields, abstract)
+    check_not_copied(fields, abstract)  # before the passage check: a copy of the abstract is asked anew
+    check_no_english_passage(fields, language)
     check_distinct(fields)
     try:
         return Summary(**{name: fields[name] for name in SUMMARY_FIELDS})
