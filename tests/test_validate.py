@@ -75,6 +75,22 @@ def test_up_to_eleven_english_words_in_a_row_are_names_not_a_passage(words: list
     assert validate_answer(json.dumps(dict(good(), method=field), ensure_ascii=False), ABSTRACT, ZH, 0.5)
 
 
+# Qwen2.5-Coder-1.5B's Result for 1410.2597, rewritten with the body's numbers (bench_fulltext.py, 2026-12-05):
+# one sentence three times over, each number in it found in the text
+LOOPED = "我们设计了一个基于控制选择的类型I错误率的理论，并给出了最强大、最 unbiased的选择测试和置信区间。" + (
+    "如果我们在相同的选择方法下再次运行实验，可能会选择完全不同的 S(Y) , giving C(Y) a完全不同的含义，"
+    "且 100 实验结果可能会产生 100 部分不同的 C(Y) , 用于覆盖 100 个非常不同的真参数值。") * 3
+
+
+def test_a_field_that_says_one_sentence_twice_is_re_asked() -> None:
+    with pytest.raises(AnswerInvalid, match="'result' says «如果我们在相同的选择方法下再次运行实验") as refused:
+        validate_answer(json.dumps(dict(good(), result=LOOPED), ensure_ascii=False), ABSTRACT, ZH, 0.5)
+    assert refused.value.kind == "repeated_sentence"
+    # a short phrase said twice, and decimals that are no sentence end, pass
+    fine = "召回率提升3.5个点，效果显著。精确率提升2.5个点，效果显著。"
+    assert validate_answer(json.dumps(dict(good(), result=fine), ensure_ascii=False), ABSTRACT, ZH, 0.5)
+
+
 def test_fences_prose_and_latex_are_repaired() -> None:
     latex = r"对比学习 $\ell_2$ 与 $\mathbb{R}^d$ 和 \frac{1}{2}"
     raw = json.dumps(good(), ensure_ascii=False).replace("对比学习", latex)

@@ -168,6 +168,26 @@ def check_no_english_passage(fields: dict[str, str], language: Language) -> None
                                     "names in English", "language")
 
 
+# A sentence ends at Chinese or Japanese end punctuation, or at ". " and its kin; a decimal ("3.5") does not end one
+_SENTENCE_END = re.compile(r"[。！？；!?;]|[.](?=\s|$)")
+REPEATED_SENTENCE = 15  # characters: a shorter repeat is a phrase ("效果显著") a field may well say twice
+
+
+def check_no_repeated_sentence(fields: dict[str, str]) -> None:
+    """A field that says one sentence twice has run into repetition (the 1.5B model wrote a Result's sentence
+    three times over); in DAE's whole history no field does."""
+    for name, value in fields.items():
+        seen: set[str] = set()
+        for sentence in _SENTENCE_END.split(value):
+            sentence = " ".join(sentence.split())
+            if len(sentence) < REPEATED_SENTENCE:
+                continue
+            if sentence in seen:
+                raise AnswerInvalid(f"the field '{name}' says «{sentence[:40]}…» more than once; write each point "
+                                    "once", "repeated_sentence")
+            seen.add(sentence)
+
+
 def _shingles(text: str, size: int = 6) -> set[tuple[str, ...]]:
     words = [w.lower() for w in _WORD.findall(text)]
     return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
@@ -276,6 +296,7 @@ def validate_answer(text: str | None, abstract: str, language: Language, thresho
     check_language(fields, language, threshold)
     check_not_copied(fields, abstract)  # before the passage check: a copy of the abstract is asked anew
     check_no_english_passage(fields, language)
+    check_no_repeated_sentence(fields)
     check_distinct(fields)
     try:
         return Summary(**{name: fields[name] for name in SUMMARY_FIELDS})
