@@ -1,11 +1,11 @@
 """Is an LLM answer a usable summary? Parse it, repair what is harmless, refuse the rest.
 
-Pure functions: JSON extracted from code fences and prose, LaTeX backslashes that break JSON
-repaired rather than rejected, the five fields required as non-empty strings with no control
-characters, the target language checked the way a reader would, copies of the abstract, fields
-that repeat each other and echoes of the prompt refused. A refusal is an `AnswerInvalid` whose
-message is written for the model, since it is sent back in the re-ask, and whose `kind` names the
-reason for the run report.
+Pure functions: JSON extracted from code fences and prose, LaTeX backslashes that break JSON repaired
+rather than rejected, the five fields required as non-empty strings with no control characters, the target
+language checked the way a reader would (an English sentence copied whole into a Chinese field included),
+copies of the abstract, a sentence said twice, fields that repeat each other and echoes of the prompt
+refused. A refusal is an `AnswerInvalid` whose message is written for the model, since it is sent back in
+the re-ask, and whose `kind` names the reason for the run report.
 """
 
 from __future__ import annotations
@@ -148,8 +148,9 @@ def check_language(fields: dict[str, str], language: Language, threshold: float)
                                 "language")
 
 
-# An English run this long in a field of another script is a copied sentence, not a name: in DAE's whole
-# history (405,622 Chinese fields that pass the language check) the longest is 11 words, a list of names
+# An English run this long in a field of another script is a copied sentence, not a name: of the 76,509 summaries
+# in DAE's whole history that pass the language check, one has such a run (13 words, a copied clause), and in
+# every other the longest is 11 words, a list of names
 ENGLISH_PASSAGE = 12
 _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*(?:[ ,;:()\"“”/]+[A-Za-z][A-Za-z0-9'’\-]*)*")
 
