@@ -48,7 +48,7 @@ from summarizer.core.settings import (  # noqa: E402
     PathSettings,
     Settings,
 )
-from summarizer.jobs.rank.day import BACKGROUND, relevance_of  # noqa: E402
+from summarizer.jobs.rank.day import recent_background, relevance_of  # noqa: E402
 
 HISTORY = ROOT.parent / "shared" / "fixtures" / "dae-history"
 TOPICS = ["cs.RO", "cs.IR", "cs.CR", "cs.HC", "eess.AS", "cs.GR", "cs.CY", "eess.IV"]
@@ -87,8 +87,9 @@ def topic_profile(days: dict[date, list[Paper]], topic: str, size: int = 30) -> 
 def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path,
             backends: tuple[str, ...] = ("local", "bm25", "random", "arxiv-sanity-lite"), model: str | None = None,
             ) -> dict[str, dict[str, tuple[float, float]]]:
-    """Each backend as the product ranks (`relevance_of` and `rank`, with the 1,200 papers of the days before as
-    the background `rank_day` reads from the output folder), arxiv-sanity-lite's recommender on the same cases."""
+    """Each backend as the product ranks (`relevance_of` and `rank`, with the 1,200 papers of the days before,
+    chosen by `recent_background` as `rank_day` chooses them from the output folder), arxiv-sanity-lite's
+    recommender on the same cases."""
     results: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
     ordered = sorted(days)
     for topic in topics:
@@ -110,7 +111,7 @@ def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path,
                                             [paper_text(p) for p in papers])
                     order = [papers[i] for i in np.argsort(-values, kind="stable")]
                 else:
-                    background = [p for d in ordered if d < day for p in days[d] if p.id not in ids][-BACKGROUND:]
+                    background = recent_background((days[d] for d in reversed(ordered) if d < day), items, papers)
                     weights = recency_weights(items, day, 365.0)
                     relevance = relevance_of(settings_for(backend, cache, model), cache, papers, items, weights,
                                              background=background)

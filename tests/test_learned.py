@@ -13,7 +13,7 @@ from summarizer.core.models import Entry, Paper, paper_from_record
 from summarizer.core.ranking import ProfileItem, Relevance, paper_text, rank, recency_weights
 from summarizer.core.settings import EmbeddingSettings, LLMSettings, PathSettings, Settings
 from summarizer.edges.storage.store import write_records
-from summarizer.jobs.rank.day import BACKGROUND, _on_scale, background_of, relevance_of
+from summarizer.jobs.rank.day import BACKGROUND, _on_scale, background_of, recent_background, relevance_of
 from tests.conftest import ROOT
 
 DAE = ROOT / "fixtures" / "dae"
@@ -84,6 +84,19 @@ def test_the_background_is_the_latest_earlier_days_of_the_output_folder(tmp_path
     assert [p.id for p in found][: len(newest)] == newest  # newest day first, the liked ones left out
     assert len(found) == min(BACKGROUND, len(days["2026-05-20"]) - 3 + len(days["2025-12-24"]))
     assert background_of(settings, date(2026, 5, 20), liked) == [p for p in found if p.id not in newest]
+
+
+def test_a_listing_repeated_on_later_days_counts_once_in_the_background() -> None:
+    # daily-arXiv-ai-enhanced's Saturday and Sunday repeat Friday's listing: read as three days, Friday's
+    # papers weighed three times against the reader's likes and crowded out the days before
+    friday, thursday = day_of("2026-05-21_AI_enhanced_Chinese.jsonl"), day_of("2025-12-25_AI_enhanced_Chinese.jsonl")
+    liked = [ProfileItem(title=p.title, text=paper_text(p)) for p in thursday[:2]]
+    today = friday[:4]
+    found = recent_background([friday, friday, thursday], liked, today)
+    ids = [p.id for p in found]
+    assert len(ids) == len(set(ids))
+    assert ids == [p.id for p in friday[4:] + thursday[2:]][:BACKGROUND]
+    assert recent_background([friday, thursday], liked, today) == found
 
 
 def a_reader_of_cs_cl(tmp_path: Path) -> tuple[list[Paper], list[Paper], list[ProfileItem], Settings, np.ndarray]:

@@ -7,7 +7,7 @@ which papers are summarized. Nothing here calls the LLM.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -118,23 +118,40 @@ def _on_scale(learned: np.ndarray | None, centroid: Relevance) -> Relevance:
 BACKGROUND = 1200  # recent papers the learned model reads as the usual day (about two days of a reader's categories)
 
 
-def background_of(settings: Settings, today: date, items: Sequence[ProfileItem]) -> list[Paper]:
-    """The papers of the days before `today` in the output folder's records, newest first, up to BACKGROUND,
-    without the profile's own: what the reader was shown and did not pick."""
+def recent_background(days_newest_first: Iterable[Sequence[Paper]], items: Sequence[ProfileItem],
+                      today: Sequence[Paper] = ()) -> list[Paper]:
+    """Up to BACKGROUND papers of the days given, newest day first: what the reader was shown and did not
+    pick. Each paper counts once (daily-arXiv-ai-enhanced's Saturday and Sunday repeat Friday's listing,
+    which would weigh three times), and neither a liked paper nor one of `today` is in it. Days are read
+    only until it is full."""
     liked = {it.text for it in items}
-    folder = Path(settings.paths.output_dir).expanduser()
+    seen = {p.id for p in today}
     papers: list[Paper] = []
-    for path in sorted(folder.glob("????-??-??.jsonl"), reverse=True):
-        if path.stem >= today.isoformat():
-            continue
+    for day in days_newest_first:
+        for paper in day:
+            if paper.id not in seen and paper_text(paper) not in liked:
+                seen.add(paper.id)
+                papers.append(paper)
+        if len(papers) >= BACKGROUND:
+            break
+    return papers[:BACKGROUND]
+
+
+def background_of(settings: Settings, today: date, items: Sequence[ProfileItem],
+                  papers: Sequence[Paper] = ()) -> list[Paper]:
+    """`recent_background` over the days before `today` in the output folder's records."""
+    folder = Path(settings.paths.output_dir).expanduser()
+    paths = [path for path in sorted(folder.glob("????-??-??.jsonl"), reverse=True) if path.stem < today.isoformat()]
+    return recent_background(_days_in(paths), items, papers)
+
+
+def _days_in(paths: Sequence[Path]) -> Iterator[list[Paper]]:
+    for path in paths:
         try:
             entries = read_records(path)
         except RecordsError:  # a damaged day is no background; the nightly reports it where it writes it
             continue
-        papers += [e.paper for e in entries if paper_text(e.paper) not in liked]
-        if len(papers) >= BACKGROUND:
-            break
-    return papers[:BACKGROUND]
+        yield [e.paper for e in entries]
 
 
 async def rank_day(settings: Settings, profile: ProfileSettings, papers: Sequence[Paper], *, cache_dir: Path,
@@ -148,7 +165,7 @@ async def rank_day(settings: Settings, profile: ProfileSettings, papers: Sequenc
     relevance = None
     if items and kept:
         weights = recency_weights(items, today, profile.half_life_days)
-        background = background_of(settings, today, items) if len(items) >= MIN_POSITIVES else []
+        background = background_of(settings, today, items, kept) if len(items) >= MIN_POSITIVES else []
         relevance = await asyncio.to_thread(relevance_of, settings, cache_dir, kept, items, weights, disliked,
                                             background)
     ranked = rank(kept, items, relevance, profile.keywords, profile.authors)
