@@ -231,6 +231,31 @@ def test_a_field_that_repeats_another_is_asked_for_on_its_own(server: FakeServer
     assert eng.client.usage.reasks == {"duplicate_fields": 1} and eng.client.usage.first_accepted == 0
 
 
+def test_a_field_written_in_english_is_asked_for_on_its_own(server: FakeServer,
+                                                             sample_entries: list[Entry]) -> None:
+    # Seen with Qwen2.5-Coder-1.5B on this paper (2512.21021, bench_real_model.py, 2026-12-05): 'motivation' in
+    # English, the other four in Chinese; asked for all five again with the reason, it wrote 'motivation' in
+    # English twice more and the paper failed.
+    entry = sample_entries[3]
+    assert entry.summary is not None
+    english = {**entry.summary.model_dump(), "motivation": (
+        "Search in consumer-to-consumer marketplaces is hard because queries are short and ambiguous, "
+        "listings are written by users, and the system must stay fast in production.")}
+
+    server.state.llm_canned[entry.paper.title] = [answering(english)]
+    eng = engine(server, Sleeps())
+    assert summarize_all(eng, [entry]) == [entry.summary]
+    requests = server.state.requests("chat")
+    assert len(requests) == 2
+    second = requests[1].body
+    assert second is not None
+    note = second["messages"][-1]["content"]
+    assert "Write again, on its own, 'motivation'" in note and "in Chinese" in note
+    assert "nothing that the other fields" not in note  # it repeated nothing
+    assert list(second["response_format"]["json_schema"]["schema"]["properties"]) == ["motivation"]
+    assert eng.client.usage.reasks == {"language": 1}
+
+
 def test_every_repeated_field_is_asked_for_in_one_request(server: FakeServer, sample_entries: list[Entry]) -> None:
     # The real model wrote the whole abstract into 'motivation' and repeated it in 'method' and 'tldr'.
     entry = sample_entries[3]

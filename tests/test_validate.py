@@ -33,8 +33,14 @@ def test_every_recorded_sample_summary_passes(sample_entries: list[Entry]) -> No
 def test_english_answer_fails_and_copy_of_abstract_fails(sample_entries: list[Entry]) -> None:
     abstract = sample_entries[0].paper.abstract
     english = {k: "The paper proposes a retrieval method that improves results." for k in SUMMARY_FIELDS}
-    with pytest.raises(AnswerInvalid, match="not written in Chinese"):
+    with pytest.raises(AnswerInvalid, match="not written in Chinese") as refused:
         validate_answer(json.dumps(english), abstract, ZH, 0.5)
+    assert refused.value.rewrite is None  # nothing in Chinese to keep: all five are asked for again
+    one = dict(good(), motivation=english["motivation"], result=english["result"])
+    with pytest.raises(AnswerInvalid, match="the field 'motivation' is not written in Chinese") as refused:
+        validate_answer(json.dumps(one, ensure_ascii=False), abstract, ZH, 0.5)
+    rewrite = refused.value.rewrite  # the rest is kept; the two in English are asked for on their own
+    assert rewrite is not None and rewrite.names == ("motivation", "result") and rewrite.reason == "language"
     copied = dict(good(), method=abstract[:400])
     with pytest.raises(AnswerInvalid, match="not written in Chinese|'method'"):
         validate_answer(json.dumps(copied, ensure_ascii=False), abstract, ZH, 0.5)
@@ -65,6 +71,8 @@ def test_an_english_sentence_copied_into_a_chinese_field_is_re_asked_but_names_p
     with pytest.raises(AnswerInvalid, match="'result' has an English passage of 13 words") as refused:
         validate_answer(json.dumps(dict(good(), result=COPIED), ensure_ascii=False), ABSTRACT, ZH, 0.5)
     assert refused.value.kind == "language" and "CAA-Policy consistently surpasses" in str(refused.value)
+    rewrite = refused.value.rewrite
+    assert rewrite is not None and rewrite.names == ("result",) and rewrite.reason == "language"
     assert validate_answer(json.dumps(dict(good(), method=NAMES), ensure_ascii=False), ABSTRACT, ZH, 0.5)
 
 

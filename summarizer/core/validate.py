@@ -15,8 +15,9 @@ import functools
 import itertools
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -45,12 +46,14 @@ class AnswerInvalid(ValueError):
 class Rewrite:
     """Fields to ask for again on their own and put back, instead of asking for all five again.
 
-    `others` maps each field to write again to the earlier field it repeated; `fields` is every
-    field as parsed, in the model's order.
+    `others` maps each field to write again to the earlier field it repeated ("" when `reason` is
+    "language": the field was written in another language); `fields` is every field as parsed, in the
+    model's order.
     """
 
     others: dict[str, str]
     fields: dict[str, str]
+    reason: Literal["repeats", "language"] = "repeats"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -142,10 +145,16 @@ def check_language(fields: dict[str, str], language: Language, threshold: float)
     if target_ratio("\n".join(fields.values()), language) < threshold:
         raise AnswerInvalid(f"the answer is not written in {language.name}; write every field in {language.name}",
                             "language")
-    for name, value in fields.items():
-        if target_ratio(value, language) < threshold / 2:
-            raise AnswerInvalid(f"the field '{name}' is not written in {language.name}; write it in {language.name}",
-                                "language")
+    others = [name for name, value in fields.items() if target_ratio(value, language) < threshold / 2]
+    if others:
+        # the rest is in the language: that field alone is asked for again (Qwen2.5-Coder-1.5B, asked for all
+        # five again, wrote the same field in English again)
+        raise AnswerInvalid(f"the field '{others[0]}' is not written in {language.name}; write it in "
+                            f"{language.name}", "language", rewrite=_in_language(others, fields))
+
+
+def _in_language(names: Sequence[str], fields: dict[str, str]) -> Rewrite:
+    return Rewrite({name: "" for name in names}, dict(fields), "language")
 
 
 # An English run this long in a field of another script is a copied sentence, not a name: of the 76,509 summaries
@@ -166,7 +175,7 @@ def check_no_english_passage(fields: dict[str, str], language: Language) -> None
             if len(words) >= ENGLISH_PASSAGE:
                 raise AnswerInvalid(f"the field '{name}' has an English passage of {len(words)} words "
                                     f"(\"{' '.join(words[:6])} …\"); write it in {language.name}, keeping only "
-                                    "names in English", "language")
+                                    "names in English", "language", rewrite=_in_language([name], fields))
 
 
 # A sentence ends at Chinese or Japanese end punctuation, or at ". " and its kin; a decimal ("3.5") does not end one

@@ -25,7 +25,7 @@ from summarizer.core.languages import Language, resolve_language
 from summarizer.core.models import Checks, Paper, Summary
 from summarizer.core.prompts import PromptSet, with_string_pattern
 from summarizer.core.settings import StructuredMode
-from summarizer.core.validate import FIELD_PURPOSE, AnswerInvalid, extract_json_object, validate_answer
+from summarizer.core.validate import FIELD_PURPOSE, AnswerInvalid, Rewrite, extract_json_object, validate_answer
 from summarizer.edges.llm.client import MODES, ChatClient, ModeRejected
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,8 @@ class SummaryEngine:
     async def _rewrite_fields(self, original: list[dict[str, Any]], failure: AnswerInvalid,
                               check: Callable[[str | None], Any], max_tokens: int, paper_id: str | None,
                               answer: Answer) -> bool:
-        """Ask for the fields that repeated others on their own, put them back, check the whole answer.
+        """Ask for the fields that repeated others (or were written in another language) on their own, put them
+        back, check the whole answer.
 
         A small model asked for all five fields again tends to copy the same pair again. Asked for
         the one field, it writes something new, as long as the note does not quote the text to avoid:
@@ -173,13 +174,8 @@ class SummaryEngine:
         """
         rewrite = failure.rewrite
         while rewrite is not None and answer.attempts < self.settings.max_attempts:
+            note = self._rewrite_note(rewrite)
             names = rewrite.names
-            asked = "; ".join(f"'{name}': {FIELD_PURPOSE.get(name, name)}" for name in names)
-            avoid = ", ".join(f"'{name}'" for name in rewrite.fields if name not in names)
-            keys = " and ".join(f"'{name}'" for name in names)
-            note = (f"Write again, on its own, {asked}. Say only that, nothing that the other fields ({avoid}) "
-                    f"say, in new words.\nWrite in {self.language.name}. Answer with a JSON object with the keys "
-                    f"{keys} only.")
             try:
                 value = await self._ask_fields(original, names, note, rewrite.fields, check, max_tokens, paper_id,
                                                answer)
@@ -192,6 +188,19 @@ class SummaryEngine:
             answer.value = value
             return True
         return False
+
+    def _rewrite_note(self, rewrite: Rewrite) -> str:
+        names = rewrite.names
+        asked = "; ".join(f"'{name}': {FIELD_PURPOSE.get(name, name)}" for name in names)
+        keys = " and ".join(f"'{name}'" for name in names)
+        answer_with = f"Answer with a JSON object with the keys {keys} only."
+        if rewrite.reason == "language":
+            them = "it" if len(names) == 1 else "them"
+            return (f"Write again, on its own, {asked}. Write {them} in {self.language.name}: every sentence in "
+                    f"{self.language.name}, only names and terms may stay in English.\n{answer_with}")
+        avoid = ", ".join(f"'{name}'" for name in rewrite.fields if name not in names)
+        return (f"Write again, on its own, {asked}. Say only that, nothing that the other fields ({avoid}) say, in "
+                f"new words.\nWrite in {self.language.name}. {answer_with}")
 
     async def _ask_fields(self, original: list[dict[str, Any]], names: Sequence[str], note: str,
                           fields: dict[str, str], check: Callable[[str | None], Any], max_tokens: int,
