@@ -206,6 +206,20 @@ def answering(value: dict[str, str]) -> Canned:
     return Canned(200, lambda body, recorded: chat_completion(body, json.dumps(value, ensure_ascii=False)))
 
 
+def mended_in_one_request(server: FakeServer, entry: Entry,
+                          first: dict[str, str]) -> tuple[SummaryEngine, dict[str, Any]]:
+    """The engine, and its second request, after `first` is refused and one request mends it into the recorded
+    summary."""
+    server.state.llm_canned[entry.paper.title] = [answering(first)]
+    eng = engine(server, Sleeps())
+    assert summarize_all(eng, [entry]) == [entry.summary]
+    requests = server.state.requests("chat")
+    assert len(requests) == 2
+    second = requests[1].body
+    assert second is not None
+    return eng, second
+
+
 def test_a_field_that_repeats_another_is_asked_for_on_its_own(server: FakeServer,
                                                               sample_entries: list[Entry]) -> None:
     # Seen with Qwen2.5-Coder-1.5B (issue 9): asked for all five fields again, it copied the same pair again.
@@ -213,13 +227,7 @@ def test_a_field_that_repeats_another_is_asked_for_on_its_own(server: FakeServer
     assert entry.summary is not None
     copied = {**entry.summary.model_dump(), "method": entry.summary.motivation}
 
-    server.state.llm_canned[entry.paper.title] = [answering(copied)]
-    eng = engine(server, Sleeps())
-    assert summarize_all(eng, [entry]) == [entry.summary]
-    requests = server.state.requests("chat")
-    assert len(requests) == 2
-    second = requests[1].body
-    assert second is not None
+    eng, second = mended_in_one_request(server, entry, copied)
     note = second["messages"][-1]["content"]
     assert "Write again, on its own, 'method'" in note
     # Every other field is named: avoiding only 'motivation', a rewrite repeated a third field instead.
@@ -242,13 +250,7 @@ def test_a_field_written_in_english_is_asked_for_on_its_own(server: FakeServer,
         "Search in consumer-to-consumer marketplaces is hard because queries are short and ambiguous, "
         "listings are written by users, and the system must stay fast in production.")}
 
-    server.state.llm_canned[entry.paper.title] = [answering(english)]
-    eng = engine(server, Sleeps())
-    assert summarize_all(eng, [entry]) == [entry.summary]
-    requests = server.state.requests("chat")
-    assert len(requests) == 2
-    second = requests[1].body
-    assert second is not None
+    eng, second = mended_in_one_request(server, entry, english)
     note = second["messages"][-1]["content"]
     assert "Write again, on its own, 'motivation'" in note and "in Chinese" in note
     assert "nothing that the other fields" not in note  # it repeated nothing
@@ -264,13 +266,7 @@ def test_every_repeated_field_is_asked_for_in_one_request(server: FakeServer, sa
     # In the order the model writes (motivation first), so 'method' and 'tldr' are the copies.
     copied = {name: recorded["motivation"] if name in ("method", "tldr") else recorded[name] for name in ANSWER_ORDER}
 
-    server.state.llm_canned[entry.paper.title] = [answering(copied)]
-    eng = engine(server, Sleeps())
-    assert summarize_all(eng, [entry]) == [entry.summary]
-    requests = server.state.requests("chat")
-    assert len(requests) == 2
-    second = requests[1].body
-    assert second is not None
+    _, second = mended_in_one_request(server, entry, copied)
     assert list(second["response_format"]["json_schema"]["schema"]["properties"]) == ["method", "tldr"]
 
 
