@@ -37,7 +37,7 @@ def test_english_answer_fails_and_copy_of_abstract_fails(sample_entries: list[En
         validate_answer(json.dumps(english), abstract, ZH, 0.5)
     assert refused.value.rewrite is None  # nothing in Chinese to keep: all five are asked for again
     one = dict(good(), motivation=english["motivation"], result=english["result"])
-    with pytest.raises(AnswerInvalid, match="the field 'motivation' is not written in Chinese") as refused:
+    with pytest.raises(AnswerInvalid, match="fields 'motivation' and 'result' are not written in Chinese") as refused:
         validate_answer(json.dumps(one, ensure_ascii=False), abstract, ZH, 0.5)
     rewrite = refused.value.rewrite  # the rest is kept; the two in English are asked for on their own
     assert rewrite is not None and rewrite.names == ("motivation", "result") and rewrite.reason == "language"

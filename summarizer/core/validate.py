@@ -149,8 +149,10 @@ def check_language(fields: dict[str, str], language: Language, threshold: float)
     if others:
         # the rest is in the language: that field alone is asked for again (Qwen2.5-Coder-1.5B, asked for all
         # five again, wrote the same field in English again)
-        raise AnswerInvalid(f"the field '{others[0]}' is not written in {language.name}; write it in "
-                            f"{language.name}", "language", rewrite=_in_language(others, fields))
+        named = " and ".join(f"'{name}'" for name in others)
+        which = f"the field {named} is" if len(others) == 1 else f"the fields {named} are"
+        raise AnswerInvalid(f"{which} not written in {language.name}; write {'it' if len(others) == 1 else 'them'} "
+                            f"in {language.name}", "language", rewrite=_in_language(others, fields))
 
 
 def _in_language(names: Sequence[str], fields: dict[str, str]) -> Rewrite:
