@@ -138,6 +138,13 @@ def test_doctor_checks_everything_and_names_the_fix(tmp_path: Path, server: Fake
     assert done.returncode == 1 and "✗ endpoint: the provider refused the API key" in done.stdout.decode()
 
 
+def test_doctor_names_a_config_key_it_does_not_know(tmp_path: Path) -> None:
+    cfg = tmp_path / "typo.toml"
+    cfg.write_text('[llm]\nmodel = "x"\nbase_ulr = "http://127.0.0.1:9"\n')
+    done = cli("doctor", "--config", str(cfg))
+    assert done.returncode == 1 and done.stdout.decode() == "✗ config: llm.base_ulr: unknown key\n"
+
+
 def test_under_umask_022_every_output_file_is_0644(tmp_path: Path, server: FakeServer) -> None:
     cfg = write_nightly_config(tmp_path, server, KEY)
     done = subprocess.run([sys.executable, "-m", "summarizer", "nightly", "--config", str(cfg), "--date",

@@ -23,7 +23,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         path = str(config_path(args.config))
         settings = load_settings(args.config)
     except ConfigError as exc:
-        print(f"✗ config: {exc}", file=sys.stdout)
+        print(f"✗ {exc}", file=sys.stdout)  # the message starts with "config: "
         return 1
     key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else os.environ.get(settings.llm.api_key_env)
     from summarizer.edges.delivery.send import secrets_of
