@@ -65,10 +65,13 @@ def load_days() -> dict[date, list[Paper]]:
     return days
 
 
+PRECISION = EmbeddingSettings().precision  # the product's default; --precision float32 for the other
+
+
 def settings_for(backend: str, cache: Path, model: str | None = None) -> Settings:
     return Settings(llm=LLMSettings(model="none"), paths=PathSettings(cache_dir=str(cache)),
                     embedding=EmbeddingSettings(backend=backend, model=model if backend == "local" else None,  # type: ignore[arg-type]
-                                                model_dir=str(MODELS)))
+                                                model_dir=str(MODELS), precision=PRECISION))
 
 
 def metrics(order: list[Paper], topic: str) -> tuple[float, float]:
@@ -127,7 +130,9 @@ def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path,
 def speed(days: dict[date, list[Paper]], model: str | None = None) -> None:
     """A 600-paper day ranked for a reader of 30 liked papers, the learned model trained on 1,200 background papers:
     from a cold cache (model load and every embedding included), then warm."""
-    every = [p for d in sorted(days) for p in days[d]]
+    # Each paper once: daily-arXiv-ai-enhanced's weekends repeat Friday, and the first 1,800 records of the
+    # history hold only 1,087 distinct papers; a cold day must embed 1,800 different texts.
+    every = list({p.id: p for d in sorted(days) for p in days[d]}.values())
     papers, background = every[1200:1800], every[:1200]
     items = [ProfileItem(title=p.title, text=paper_text(p), authors=tuple(p.authors)) for p in every[1800:1830]]
     with tempfile.TemporaryDirectory() as tmp:
@@ -219,7 +224,11 @@ def main() -> None:
                         "product's default)")
     parser.add_argument("--models", action="store_true", help="every local model: --learned and --speed for each, "
                         "each in its own process (peak memory is per process)")
+    parser.add_argument("--precision", choices=("int8", "float32"), help="the local encoder's precision (default: "
+                        "the product's, int8)")
     args = parser.parse_args()
+    global PRECISION
+    PRECISION = args.precision or PRECISION
     if args.models:
         compare_models(args.quick)
         return
@@ -258,7 +267,8 @@ def compare_models(quick: bool) -> None:
     for name in LOCAL_EMBEDDING_MODELS:
         runs = {}
         for mode in ("--learned", "--speed"):
-            command = [sys.executable, __file__, mode, "--model", name] + (["--quick"] if quick else [])
+            command = [sys.executable, __file__, mode, "--model", name, "--precision", PRECISION] + (
+                ["--quick"] if quick else [])
             runs[mode] = subprocess.run(command, capture_output=True, text=True, check=True).stdout
             print(runs[mode], end="", flush=True)
         ndcg = re.search(r"mean local\s+P@20 ([\d.]+)\s+nDCG@20 ([\d.]+)", runs["--learned"])

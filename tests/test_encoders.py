@@ -126,6 +126,26 @@ def test_the_onnx_graph_computes_what_bert_computes(tmp_path: Path) -> None:
     assert list(home.glob("encoder-*.onnx"))  # built once, kept beside the weights
 
 
+def test_the_int8_graph_computes_nearly_what_bert_computes_in_integers(tmp_path: Path) -> None:
+    import onnx
+
+    home, spec, weights = tiny_model(tmp_path / "tiny")
+    texts = ["retrieval model", "robot learning of a graph model the retrieval", "graph", "the model of a robot"]
+    exact = Encoder(home, spec, max_tokens=8).embed(texts)
+    model = Encoder(home, spec, max_tokens=8, precision="int8")
+    got = model.embed(texts)
+    encoded = model.tokenizer.encode_batch(texts)
+    ids, mask = np.array([e.ids for e in encoded]), np.array([e.attention_mask for e in encoded], dtype=np.float32)
+    assert (got * reference(weights, ids, mask)).sum(1).min() > 0.99
+    assert not np.allclose(got, exact, atol=1e-4)  # really another computation
+    graphs = sorted(p.name for p in home.glob("encoder-*.onnx"))
+    assert len(graphs) == 2 and graphs[0].endswith("-int8.onnx")  # each precision's graph kept apart
+    kinds = {n.op_type for n in onnx.load(str(home / graphs[0])).graph.node}
+    assert {"QAttention", "DynamicQuantizeLinear"} <= kinds and "Attention" not in kinds
+    alone = np.vstack([model.embed([text]) for text in texts])
+    assert np.array_equal(got, alone)  # a text's vector does not depend on the texts embedded with it
+
+
 def wheel_with(folder: Path, spec: ModelSpec, files: dict[str, bytes]) -> Path:
     wheel = folder / f"{spec.package.replace('-', '_')}-{spec.version}-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:

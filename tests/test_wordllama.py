@@ -79,9 +79,14 @@ def test_the_config_chooses_the_local_model_and_names_the_choices() -> None:
     assert EmbeddingSettings(backend="openai", model="text-embedding-3-small").model == "text-embedding-3-small"
     ids = {embedding_model_id(EmbeddingSettings(model=m)) for m in LOCAL_EMBEDDING_MODELS}
     assert len(ids) == 3
-    # the default's id is what it was before there was a choice: caches made then stay warm
-    assert embedding_model_id(EmbeddingSettings()) == "all-MiniLM-L6-v2@53aa51172d14/256"
-    assert embedding_model_id(EmbeddingSettings(model="all-mpnet-base-v2")) == "all-mpnet-base-v2@78c0197b6159/256"
+    # int8 vectors are cached apart from float32's; float32's id is what it was before there was a choice,
+    # so the caches made then stay warm with precision = "float32"
+    assert embedding_model_id(EmbeddingSettings()) == "all-MiniLM-L6-v2@53aa51172d14/256/int8"
+    assert embedding_model_id(EmbeddingSettings(precision="float32")) == "all-MiniLM-L6-v2@53aa51172d14/256"
+    assert embedding_model_id(EmbeddingSettings(model="all-mpnet-base-v2", precision="float32")) == \
+        "all-mpnet-base-v2@78c0197b6159/256"
+    static = embedding_model_id(EmbeddingSettings(model="wordllama-l2-supercat-256"))
+    assert static == embedding_model_id(EmbeddingSettings(model="wordllama-l2-supercat-256", precision="float32"))
 
 
 def test_switching_models_embeds_each_text_once_for_the_new_one(tmp_path: Path) -> None:

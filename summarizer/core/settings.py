@@ -156,6 +156,8 @@ class EmbeddingSettings(_Section):
     batch_size: int = Field(32, ge=1, le=2048)
     model_dir: str | None = None  # local: where the weights go; default CACHE_DIR/models
     threads: int | None = Field(None, ge=1)  # local: onnxruntime threads; default all cores
+    # local encoders: "int8" runs the products on 8-bit integers, ~1.7x faster; "float32" as trained
+    precision: Literal["int8", "float32"] = "int8"
 
     @model_validator(mode="after")
     def _known_local_model(self) -> EmbeddingSettings:

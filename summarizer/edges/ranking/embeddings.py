@@ -78,13 +78,15 @@ def local_spec(settings: EmbeddingSettings, specs: Mapping[str, ModelSpec] = LOC
 
 
 def embedding_model_id(settings: EmbeddingSettings, specs: Mapping[str, ModelSpec] = LOCAL_MODELS) -> str | None:
-    """The id every vector of the configured backend is cached under (the model, its weights' hash and how much
-    of a text it reads): switching models embeds each text once for the new one, and switching back finds the
-    old vectors. None for bm25 (no vectors)."""
+    """The id every vector of the configured backend is cached under (the model, its weights' hash, how much
+    of a text it reads and, for int8, its precision): switching models embeds each text once for the new one,
+    and switching back finds the old vectors. None for bm25 (no vectors)."""
     if settings.backend == "local":
         spec = local_spec(settings, specs)
         pinned = next(iter(spec.files.values()))[:12]
-        return f"{spec.name}@{pinned}" + ("" if spec.kind == "static" else f"/{settings.max_tokens}")
+        if spec.kind == "static":
+            return f"{spec.name}@{pinned}"
+        return f"{spec.name}@{pinned}/{settings.max_tokens}" + ("/int8" if settings.precision == "int8" else "")
     if settings.backend == "openai":
         return f"openai:{settings.model or 'text-embedding-3-small'}"
     return None
@@ -107,7 +109,7 @@ class LocalEmbedder:
             spec = local_spec(self.settings, self.specs)
             home = ensure_files(spec, folder, self.download)
             self._model = StaticModel(home, spec) if spec.kind == "static" else \
-                Encoder(home, spec, self.settings.max_tokens, self.settings.threads)
+                Encoder(home, spec, self.settings.max_tokens, self.settings.threads, self.settings.precision)
         return self._model.embed(texts)
 
 
