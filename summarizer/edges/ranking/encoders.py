@@ -69,6 +69,8 @@ MPNET = ModelSpec(
            "tokenizer.json": "b8be2c30ba5dd723a6d5ee26d013da103d5408d92ddcb23747622f9e48f1d842"})
 
 # Part of the built graph's file name: a graph written by an older version of `build_graph` is not reused.
+# (A change that computes other vectors also needs another id in `embeddings.embedding_model_id`, whose cached
+# vectors would otherwise be mixed with the new ones.)
 GRAPH_VERSION = 3
 
 Download = Callable[[ModelSpec, Path], Path]  # (spec, folder) -> a zip holding spec.inner + each file
