@@ -82,7 +82,9 @@ def learned_scores(day: Examples, liked: Examples, disliked: Examples, backgroun
     from sklearn.svm import LinearSVC
 
     def fit(rows: np.ndarray) -> LinearSVC:
-        return LinearSVC(C=C, class_weight="balanced", max_iter=5_000).fit(features[rows], labels[rows])
+        # Seeded: liblinear visits the examples in a random order, and the same day must score the same twice.
+        return LinearSVC(C=C, class_weight="balanced", max_iter=5_000, random_state=0).fit(features[rows],
+                                                                                          labels[rows])
 
     every = np.arange(sizes[-1])
     model = fit(every)
