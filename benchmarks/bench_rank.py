@@ -7,7 +7,7 @@
     python benchmarks/bench_rank.py --learned --model all-mpnet-base-v2   # the same with another local model
     python benchmarks/bench_rank.py --models     # issue 23's comparison: --learned and --speed for each model
 
-Quality: for a topic category T, the profile is the first 30 papers cross-listed to T (in
+Quality: for a topic category T, the profile is the first 30 different papers cross-listed to T (in
 `shared/fixtures/dae-history`, daily-arXiv-ai-enhanced's records of 2025-03-19..05-14); every later
 day is ranked and the relevant papers are those carrying T. P@20 and nDCG@20, averaged over the
 days, for the default backend (all-MiniLM-L6-v2 on the CPU), the BM25 fallback, random order and
@@ -57,11 +57,18 @@ MODELS = Path.home() / ".cache" / "summarizer-bench-rank" / "models"  # the weig
 
 
 def load_days() -> dict[date, list[Paper]]:
+    """Each day's papers in listing order, each once, as a digest lists them: a file of daily-arXiv-ai-enhanced can
+    hold its listing more than once (2025-03-20's 657 records are 211 papers, most of them three times, each run's
+    summaries appended)."""
     days: dict[date, list[Paper]] = {}
     for path in sorted(HISTORY.glob("*.jsonl.gz")):
         day = date.fromisoformat(path.name[:10])
         with gzip.open(path, "rt", encoding="utf-8") as handle:
-            days[day] = [paper_from_record(json.loads(line)) for line in handle if line.strip()]
+            records = [paper_from_record(json.loads(line)) for line in handle if line.strip()]
+        firsts: dict[str, Paper] = {}
+        for paper in records:
+            firsts.setdefault(paper.id, paper)
+        days[day] = list(firsts.values())
     return days
 
 
@@ -83,8 +90,14 @@ def metrics(order: list[Paper], topic: str) -> tuple[float, float]:
 
 
 def topic_profile(days: dict[date, list[Paper]], topic: str, size: int = 30) -> list[tuple[date, Paper]]:
-    """The first `size` papers carrying `topic`, with their days: the reader of the topic."""
-    return [(d, p) for d in sorted(days) for p in days[d] if topic in p.categories][:size]
+    """The first `size` different papers carrying `topic`, with the day each was first listed: the reader of the
+    topic. (The weekend's files repeat Friday's listing: counted as they come, 30 papers were 12-30 different ones.)"""
+    first: dict[str, tuple[date, Paper]] = {}
+    for d in sorted(days):
+        for p in days[d]:
+            if topic in p.categories and p.id not in first and len(first) < size:
+                first[p.id] = (d, p)
+    return list(first.values())
 
 
 def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path,
@@ -100,7 +113,7 @@ def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path,
         ids = {p.id for _, p in profile}
         items = [ProfileItem(title=p.title, text=paper_text(p), when=d, authors=tuple(p.authors)) for d, p in profile]
         profile_days = sorted({d for d, _ in profile})
-        train = [p for d in profile_days for p in days[d]]
+        train = list({p.id: p for d in profile_days for p in days[d]}.values())  # as its database, each paper once
         later = [d for d in ordered if d > profile_days[-1] and any(topic in p.categories for p in days[d])]
         for backend in backends:
             scores = []
