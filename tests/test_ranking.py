@@ -19,6 +19,7 @@ from summarizer.core.ranking import (
     Ranked,
     author_hits,
     choose,
+    distinct_items,
     embedding_relevance,
     excluded_by,
     keyword_hits,
@@ -172,6 +173,47 @@ def test_profile_arxiv_ids_are_fetched_once_then_read_from_the_cache(tmp_path: P
         again = asyncio.run(items())
         assert [i.title[:12] for i in first] == ["Soft Filteri", "ReaSeq: Unle"] and first == again
         assert requests == 1 and len(server.state.requests("/api/query")) == 1  # the second time from the cache
+
+
+def test_a_paper_listed_again_is_one_like(tmp_path: Path, sample_entries: list[Entry]) -> None:
+    # daily-arXiv-ai-enhanced's records as users keep them: its 2025-03-20 file lists the day three times over, and
+    # its weekend files repeat Friday; as a profile, three papers so listed are three likes, not nine
+    import asyncio
+
+    from summarizer.core.learned import MIN_POSITIVES
+    from summarizer.core.settings import ArxivSettings, ProfileSettings
+    from summarizer.edges.arxiv.fetch import ArxivFetcher
+    from summarizer.edges.storage.store import write_records
+    from summarizer.jobs.deploy.doctor import profile_checks
+    from summarizer.jobs.rank.day import profile_items
+    from tests.fakes import Sleeps
+
+    three = sample_entries[:3]
+    friday, saturday = tmp_path / "2025-03-21.jsonl", tmp_path / "2025-03-22.jsonl"
+    write_records(friday, [e.model_copy(update={"day": "2025-03-21"}) for e in three * 3])
+    write_records(saturday, [e.model_copy(update={"day": "2025-03-22"}) for e in three])
+    profile = ProfileSettings(papers_files=[str(friday), str(saturday)])
+
+    def no_network(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"no arXiv id in this profile, yet {request.url} was asked")
+
+    async def items() -> list[ProfileItem]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(no_network)) as client:
+            return await profile_items(profile, ArxivFetcher(ArxivSettings(), client, sleep=Sleeps()), tmp_path)
+
+    liked = asyncio.run(items())
+    assert [i.title for i in liked] == [e.paper.title for e in three] and len(liked) < MIN_POSITIVES
+    assert {i.when for i in liked} == {date(2025, 3, 21)}  # the first listing's day
+    assert [c.detail for c in profile_checks(profile)] == [f"{friday}: 3 items (9 records)", f"{saturday}: 3 items"]
+
+
+@given(st.lists(st.tuples(st.sampled_from("abcd"), st.booleans()), max_size=12))
+def test_distinct_items_keeps_each_first_copy_in_order(keys: list[tuple[str, bool]]) -> None:
+    items = [ProfileItem(title=f"{text}{n}", text=text, disliked=bad) for n, (text, bad) in enumerate(keys)]
+    kept = distinct_items(items)
+    assert [(i.text, i.disliked) for i in kept] == list(dict.fromkeys(keys))  # a like and a dislike stay apart
+    assert all(items.index(i) == min(n for n, j in enumerate(items) if (j.text, j.disliked) == (i.text, i.disliked))
+               for i in kept)
 
 
 def test_the_embeddings_endpoint_gets_its_own_key_never_the_llm_key(monkeypatch: pytest.MonkeyPatch) -> None:

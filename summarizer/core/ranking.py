@@ -51,6 +51,20 @@ def paper_text(paper: Paper) -> str:
     return f"{paper.title}. {' '.join(paper.abstract.split())}"
 
 
+def distinct_items(items: Sequence[ProfileItem]) -> list[ProfileItem]:
+    """Each paper once, the first copy kept (a like and a dislike of it stay apart). A records file can list a
+    paper several times (daily-arXiv-ai-enhanced's weekend files repeat Friday's listing, and one of its days holds
+    each paper three times), and a paper in two exports is liked once: counted as often, it would weigh that many
+    times in the reader's model, and three papers could pass for the five likes a learned model needs."""
+    seen: set[tuple[str, bool]] = set()
+    kept = []
+    for item in items:
+        if (item.text, item.disliked) not in seen:
+            seen.add((item.text, item.disliked))
+            kept.append(item)
+    return kept
+
+
 def recency_weights(items: Sequence[ProfileItem], today: date, half_life_days: float) -> np.ndarray:
     """1 for an item of today (or with no date), halving every `half_life_days`; never below 0.25, so an
     old favourite still counts."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from summarizer.core.errors import ConfigError, DeliveryError, LLMError, RunStopped, SummarizerError
 from summarizer.core.pricing import price_for
+from summarizer.core.ranking import distinct_items
 from summarizer.core.settings import EmailChannel, ProfileSettings, Settings
 from summarizer.edges.arxiv.fetch import ArxivFetcher
 from summarizer.edges.delivery.send import check_apprise, check_email
@@ -141,7 +142,9 @@ def profile_checks(profile: ProfileSettings) -> list[Check]:
             except ConfigError as exc:
                 checks.append(Check(False, "profile", str(exc), f"fix or remove it from [profile] {key}"))
             else:
-                checks.append(Check(True, "profile", f"{path}: {len(items)} items"))
+                papers = len(distinct_items(items))
+                repeats = f" ({len(items)} records)" if papers < len(items) else ""
+                checks.append(Check(True, "profile", f"{path}: {papers} items{repeats}"))
     return checks
 
 

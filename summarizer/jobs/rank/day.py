@@ -22,6 +22,7 @@ from summarizer.core.ranking import (
     Ranked,
     Relevance,
     choose,
+    distinct_items,
     embedding_relevance,
     excluded_by,
     lexical_relevance,
@@ -50,7 +51,8 @@ def profile_of(settings: Settings, override: ProfileSettings | None = None) -> P
 
 
 async def profile_items(profile: ProfileSettings, fetcher: ArxivFetcher, cache_dir: Path) -> list[ProfileItem]:
-    return file_items(profile) + await arxiv_items(profile, fetcher, cache_dir)
+    """The reader's papers from files and arXiv ids, each once."""
+    return distinct_items(file_items(profile) + await arxiv_items(profile, fetcher, cache_dir))
 
 
 def relevance_of(settings: Settings, cache_dir: Path, papers: Sequence[Paper], items: Sequence[ProfileItem],
