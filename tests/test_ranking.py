@@ -177,7 +177,7 @@ def test_profile_arxiv_ids_are_fetched_once_then_read_from_the_cache(tmp_path: P
 
 def test_a_paper_listed_again_is_one_like(tmp_path: Path, sample_entries: list[Entry]) -> None:
     # daily-arXiv-ai-enhanced's records as users keep them: its 2025-03-20 file lists the day three times over, and
-    # its weekend files repeat Friday; as a profile, three papers so listed are three likes, not nine
+    # its weekend files repeat Friday; as a profile, three papers so listed are three likes, not twelve
     import asyncio
 
     from summarizer.core.learned import MIN_POSITIVES
