@@ -76,6 +76,41 @@ def test_a_bad_file_is_an_error_naming_the_line_and_nothing_is_written(tmp_path:
         import_dae(make_settings(tmp_path), tmp_path / "nowhere")
 
 
+def test_a_day_listed_three_times_over_is_imported_once(tmp_path: Path) -> None:
+    # The real history's 2025-03-20 file is its 211 papers in 657 records: the day appended once per run, a
+    # rerun's summaries beside the first run's placeholders. Here the same with the sample day of 48 placeholders.
+    rows = [json.loads(line) for line in (DAE / "2026-05-21_AI_enhanced_Chinese.jsonl").read_text().splitlines()]
+    failed = {r["id"] for r in rows if r["AI"]["tldr"] == "Summary generation failed"}
+    donor = next(r["AI"] for r in rows if r["id"] not in failed)
+    rerun = [{**r, "AI": {**donor, "tldr": f"rerun {r['id']}"}} for r in rows]
+    folder = tmp_path / "dae"
+    folder.mkdir()
+    name = folder / "2026-05-21_AI_enhanced_Chinese.jsonl"
+    name.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows + rerun + rows))
+    out = tmp_path / "out" / "2026-05-21.jsonl"
+    report = import_dae(make_settings(tmp_path), folder)
+    entries = read_records(out)
+    assert sorted(e.paper.id for e in entries) == sorted(r["id"] for r in rows)  # each once
+    assert report.papers == 231 and report.repeats == 462 and report.without_summary == 0
+    tldr = {e.paper.id: e.summary.tldr for e in entries if e.summary}
+    assert all(tldr[i] == f"rerun {i}" for i in failed)  # a placeholder takes the rerun's summary
+    assert all(tldr[r["id"]] == r["AI"]["tldr"] for r in rows if r["id"] not in failed)  # the first copy stays
+    digest = (tmp_path / "out" / "2026-05-21.md").read_text()
+    assert sum(line.startswith("### [") for line in digest.splitlines()) == 231
+
+
+def test_a_day_imported_with_its_repeats_is_mended_by_importing_again(tmp_path: Path) -> None:
+    from summarizer.edges.storage.store import write_records
+
+    settings = make_settings(tmp_path)
+    import_dae(settings, DAE)
+    out = tmp_path / "out" / "2025-11-15.jsonl"
+    once = read_records(out)
+    write_records(out, once * 3)  # as an import before repeats were merged left it
+    import_dae(settings, DAE)
+    assert read_records(out) == once
+
+
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
     with FakeServer() as srv:

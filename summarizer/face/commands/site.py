@@ -48,8 +48,9 @@ def cmd_import_dae(args: argparse.Namespace) -> int:
 
     settings = load_config(args, need_key=False)
     report = import_dae(settings, Path(args.directory))
+    repeats = f"; {report.repeats} repeats of a paper already listed that day merged" if report.repeats else ""
     info(args, f"imported {len(report.days)} day(s), {report.papers} papers ({report.with_summary} with a summary, "
-               f"{report.without_summary} to complete later) into {settings.paths.output_dir}")
+               f"{report.without_summary} to complete later) into {settings.paths.output_dir}{repeats}")
     refresh_site(args, settings)
     return 0
 
@@ -75,7 +76,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
                          "written. Its placeholders ('Summary generation failed', 'Error') become papers without "
                          "a summary, completed later by "
                          "`nightly --date D`, `paper ID` or `backfill --missing`; early records' `task` is the "
-                         "TL;DR. Its dates are its crawl dates, kept as they are. Days already in OUTPUT_DIR are "
-                         "merged, never overwritten.")
+                         "TL;DR. Its dates are its crawl dates, kept as they are. A paper a file lists more than "
+                         "once is kept once (the first copy, or the first with a summary). Days already in "
+                         "OUTPUT_DIR are merged, never overwritten.")
     dae.add_argument("directory", metavar="DIR")
     dae.set_defaults(func=cmd_import_dae)

@@ -31,6 +31,7 @@ class ImportReport:
     papers: int = 0
     with_summary: int = 0
     without_summary: int = 0  # placeholders: to be completed later
+    repeats: int = 0  # records of a paper its day already listed, kept once
 
 
 def read_dae_file(path: Path, day: str, language: str) -> list[Entry]:
@@ -46,11 +47,24 @@ def read_dae_file(path: Path, day: str, language: str) -> list[Entry]:
     return entries
 
 
+def once(entries: list[Entry]) -> list[Entry]:
+    """Each paper once, where it first appears. Its files can list a paper more than once: most of its early days
+    a few times, and 2025-03-20's 657 records are 211 papers, each rerun's summaries appended. The first copy stays,
+    unless it lacks a summary that a later copy has (the rule `merge` applies between an old day and a new one)."""
+    kept: dict[str, Entry] = {}
+    for entry in entries:
+        have = kept.get(entry.paper.id)
+        if have is None or (have.summary is None and entry.summary is not None):
+            kept[entry.paper.id] = entry
+    return list(kept.values())
+
+
 def merge(existing: list[Entry], incoming: list[Entry]) -> list[Entry]:
-    """The day's papers: existing order first; a paper without a summary takes one from the other side."""
-    by_id = {e.paper.id: e for e in incoming}
+    """The day's papers, each once: existing order first; a paper without a summary takes one from the other
+    side. (A day imported before repeats were merged is mended here.)"""
+    by_id = {e.paper.id: e for e in once(incoming)}
     merged = []
-    for entry in existing:
+    for entry in once(existing):
         other = by_id.pop(entry.paper.id, None)
         merged.append(other if entry.summary is None and other is not None and other.summary is not None else entry)
     return merged + list(by_id.values())
@@ -70,8 +84,10 @@ def import_dae(settings: Settings, directory: Path) -> ImportReport:
     ensure_writable(output_dir, "output_dir")
     parsed = [(day, read_dae_file(path, day, language)) for day, language, path in files]  # all read before writing
     report = ImportReport()
-    for day, entries in parsed:
+    for day, records in parsed:
         paths = digest_paths(output_dir, date.fromisoformat(day))
+        entries = once(records)
+        report.repeats += len(records) - len(entries)
         if paths["jsonl"].exists():
             entries = merge(read_records(paths["jsonl"]), entries)
         write_digest(paths, entries, settings.arxiv.categories, title=f"arXiv digest {day}")
