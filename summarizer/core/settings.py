@@ -141,6 +141,7 @@ class ProfileSettings(_Section):
 
 
 LOCAL_EMBEDDING_MODELS = ("all-MiniLM-L6-v2", "all-mpnet-base-v2", "wordllama-l2-supercat-256")
+Precision = Literal["int8", "float32"]  # a local encoder's arithmetic (`[embedding] precision`)
 
 
 class EmbeddingSettings(_Section):
@@ -157,7 +158,7 @@ class EmbeddingSettings(_Section):
     model_dir: str | None = None  # local: where the weights go; default CACHE_DIR/models
     threads: int | None = Field(None, ge=1)  # local: onnxruntime threads; default all cores
     # local encoders: "int8" runs the products on 8-bit integers, ~1.7x faster; "float32" as trained
-    precision: Literal["int8", "float32"] = "int8"
+    precision: Precision = "int8"
 
     @model_validator(mode="after")
     def _known_local_model(self) -> EmbeddingSettings:

