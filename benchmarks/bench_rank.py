@@ -29,9 +29,10 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
@@ -46,6 +47,7 @@ from summarizer.core.settings import (  # noqa: E402
     EmbeddingSettings,
     LLMSettings,
     PathSettings,
+    Precision,
     Settings,
 )
 from summarizer.jobs.rank.day import recent_background, relevance_of  # noqa: E402
@@ -64,12 +66,16 @@ def load_days() -> dict[date, list[Paper]]:
     for path in sorted(HISTORY.glob("*.jsonl.gz")):
         day = date.fromisoformat(path.name[:10])
         with gzip.open(path, "rt", encoding="utf-8") as handle:
-            records = [paper_from_record(json.loads(line)) for line in handle if line.strip()]
-        firsts: dict[str, Paper] = {}
-        for paper in records:
-            firsts.setdefault(paper.id, paper)
-        days[day] = list(firsts.values())
+            days[day] = each_once(paper_from_record(json.loads(line)) for line in handle if line.strip())
     return days
+
+
+def each_once(papers: Iterable[Paper]) -> list[Paper]:
+    """The papers in order, a repeated one only where it first came."""
+    firsts: dict[str, Paper] = {}
+    for paper in papers:
+        firsts.setdefault(paper.id, paper)
+    return list(firsts.values())
 
 
 PRECISION = EmbeddingSettings().precision  # the product's default; --precision float32 for the other
@@ -113,7 +119,7 @@ def quality(days: dict[date, list[Paper]], topics: list[str], cache: Path,
         ids = {p.id for _, p in profile}
         items = [ProfileItem(title=p.title, text=paper_text(p), when=d, authors=tuple(p.authors)) for d, p in profile]
         profile_days = sorted({d for d, _ in profile})
-        train = list({p.id: p for d in profile_days for p in days[d]}.values())  # as its database, each paper once
+        train = each_once(p for d in profile_days for p in days[d])  # as its database holds them
         later = [d for d in ordered if d > profile_days[-1] and any(topic in p.categories for p in days[d])]
         for backend in backends:
             scores = []
@@ -146,7 +152,7 @@ def speed(days: dict[date, list[Paper]], model: str | None = None) -> None:
     likes, whom the centroid ranks (a cold start)."""
     # Each paper once: daily-arXiv-ai-enhanced's weekends repeat Friday, and the first 1,800 records of the
     # history hold only 1,087 distinct papers; a cold day must embed 1,800 different texts.
-    every = list({p.id: p for d in sorted(days) for p in days[d]}.values())
+    every = each_once(p for d in sorted(days) for p in days[d])
     papers, background = every[1200:1800], every[:1200]
     items = [ProfileItem(title=p.title, text=paper_text(p), authors=tuple(p.authors)) for p in every[1800:1830]]
     cold, warm = _timed_twice(model, papers, items, background)
@@ -247,7 +253,7 @@ def main() -> None:
                         "product's default)")
     parser.add_argument("--models", action="store_true", help="every local model: --learned and --speed for each, "
                         "each in its own process (peak memory is per process)")
-    parser.add_argument("--precision", choices=("int8", "float32"), help="the local encoder's precision (default: "
+    parser.add_argument("--precision", choices=get_args(Precision), help="the local encoder's precision (default: "
                         "the product's, int8)")
     args = parser.parse_args()
     global PRECISION
