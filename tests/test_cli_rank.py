@@ -149,6 +149,17 @@ def test_rank_a_listing_by_date(tmp_path: Path, server: FakeServer) -> None:
     assert chat_count(server) == 0 and not (tmp_path / "out" / "2025-12-24.md").exists()  # ranks, writes nothing
 
 
+def test_rank_a_listing_needs_no_api_key(tmp_path: Path, server: FakeServer) -> None:
+    # rank never asks the LLM; it opened the nightly's run, whose client asked for a key it would never use
+    cfg = config(tmp_path, server)
+    cfg.write_text(cfg.read_text().replace(f'api_key = "{KEY}"\n', ""))
+    done = cli("rank", "--config", str(cfg), "--date", "2025-12-24", "--top", "3", "--profile", str(profile(tmp_path)))
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 3 and chat_count(server) == 0
+    summarize = cli("nightly", "--config", str(cfg), "--date", "2025-12-24")  # a command that does ask still says
+    assert summarize.returncode != 0 and "no API key" in summarize.stderr and chat_count(server) == 0
+
+
 def test_a_rerun_with_top_k_or_a_new_profile_keeps_every_paid_summary(tmp_path: Path, server: FakeServer) -> None:
     cfg = config(tmp_path, server)
     first = cli("nightly", "--config", str(cfg), "--date", "2025-12-24")

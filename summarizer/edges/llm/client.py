@@ -128,7 +128,9 @@ class ChatClient:
         self.pacer = pacer or Pacer(settings.rpm, settings.tpm, sleep=sleep)
         self.budget = budget or Budget(settings.max_cost_usd)
         self._sleep = sleep
-        self._secret = resolve_api_key(settings)
+        # Resolved at the first request, not here: `rank --date` opens the nightly's run to list and rank a day and
+        # never asks the LLM, so it needs no key. The commands that do ask check it before anything is fetched.
+        self._secret: str | None = None
         self.base_url = settings.base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
         self.token_param = "max_tokens"  # becomes max_completion_tokens if the provider asks for it
         self._http_client, self._ssl_context = http_client, ssl_context
@@ -146,6 +148,7 @@ class ChatClient:
             if client is None and self._ssl_context is not None:
                 # One TLS context for both services: building one costs ~20-40 ms at every start.
                 client = DefaultAsyncHttpxClient(verify=self._ssl_context)
+            self._secret = resolve_api_key(self.settings)
             self._sdk = AsyncOpenAI(api_key=self._secret, base_url=self.base_url, max_retries=0,
                                     timeout=self.settings.timeout_seconds, http_client=client,
                                     default_headers=self.settings.extra_headers or None)
