@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.sparse import csr_matrix
 
-from summarizer.core.learned import MIN_POSITIVES, Examples, learned_scores
+from summarizer.core.learned import MIN_POSITIVES, Examples, Learned, learned_scores, weighed_most
 from summarizer.core.models import Entry, Paper, paper_from_record
 from summarizer.core.ranking import ProfileItem, Relevance, paper_text, rank, recency_weights
 from summarizer.core.settings import EmbeddingSettings, LLMSettings, PathSettings, Settings
@@ -40,8 +44,9 @@ def test_a_reader_of_one_category_gets_that_category_on_top_of_a_later_day() -> 
     topic = "cs.CL"
     liked = [p for p in earlier if topic in p.categories][:10]
     background = [p for p in earlier if p not in liked]
-    scores = learned_scores(examples(later), examples(liked), examples([]), examples(background))
-    assert scores is not None and len(scores) == len(later)
+    learned = learned_scores(examples(later), examples(liked), examples([]), examples(background))
+    assert learned is not None and len(learned.values) == len(learned.terms) == len(later)
+    scores = learned.values
     top = [later[i] for i in np.argsort(-scores, kind="stable")[:20]]
     share = sum(topic in p.categories for p in later) / len(later)
     assert sum(topic in p.categories for p in top) / 20 >= 2 * share  # at least twice the day's own share
@@ -52,9 +57,10 @@ def test_a_disliked_paper_weighs_against_its_like_and_is_never_dropped_as_doubtf
     liked = [p for p in earlier if "cs.CL" in p.categories][:10]
     near = [p for p in later if "cs.CL" in p.categories][:6]  # what the reader says "not for me" to
     rest = [p for p in later if p not in near]
-    plain = learned_scores(examples(rest), examples(liked), examples([]), examples(near))
-    disliked = learned_scores(examples(rest), examples(liked), examples(near), examples([]))
-    assert plain is not None and disliked is not None
+    plain_model = learned_scores(examples(rest), examples(liked), examples([]), examples(near))
+    disliked_model = learned_scores(examples(rest), examples(liked), examples(near), examples([]))
+    assert plain_model is not None and disliked_model is not None
+    plain, disliked = plain_model.values, disliked_model.values
     like_them = np.argsort(-(np.array([[len(set(paper_text(a).split()) & set(paper_text(b).split()))
                                         for b in near] for a in rest]).max(axis=1)))[:10]
     # the papers most like the disliked ones fall against the rest of the day
@@ -63,9 +69,10 @@ def test_a_disliked_paper_weighs_against_its_like_and_is_never_dropped_as_doubtf
 
 def test_learned_values_are_put_on_the_centroids_scale() -> None:
     centroid = Relevance(score=np.array([0.1, 0.2, 0.3, 0.4]), nearest=np.array([0, 1, 0, 1]))
-    moved = _on_scale(np.array([-2.0, 1.0, 0.5, 3.0]), centroid)
+    moved = _on_scale(Learned(np.array([-2.0, 1.0, 0.5, 3.0]), (("a",), (), ("b", "c"), ("d",))), centroid)
     assert np.isclose(moved.score.mean(), 0.25) and np.isclose(moved.score.std(), centroid.score.std())
     assert list(np.argsort(moved.score)) == [0, 2, 1, 3] and list(moved.nearest) == [0, 1, 0, 1]
+    assert moved.terms == (("a",), (), ("b", "c"), ("d",))
     assert _on_scale(None, centroid) is centroid
 
 
@@ -134,3 +141,49 @@ def test_the_same_day_ranked_twice_scores_the_same(tmp_path: Path) -> None:
     earlier, later, items, settings, weights = a_reader_of_cs_cl(tmp_path)
     first, second = (relevance_of(settings, tmp_path, later, items, weights, background=earlier) for _ in range(2))
     assert np.array_equal(first.score, second.score)
+
+
+def test_a_learned_reason_names_terms_of_the_paper_that_the_readers_model_weighs(tmp_path: Path) -> None:
+    earlier, later, items, settings, weights = a_reader_of_cs_cl(tmp_path)
+    relevance = relevance_of(settings, tmp_path, later, items, weights, background=earlier)
+    assert relevance.terms is not None and len(relevance.terms) == len(later)
+    ranked = rank(later, items, relevance, [], [])
+    by_id = {p.id: p for p in later}
+    named = 0
+    for r in ranked:
+        title, _, terms = r.why.removeprefix("like: ").partition(" · ")
+        words = set(re.findall(r"\w\w+", paper_text(by_id[r.id]).lower()))
+        for term in terms.split(", ") if terms else []:
+            named += 1
+            assert set(term.split()) <= words, (r.id, term)  # the reader can find it in the paper
+    assert named > len(later)  # most papers get two terms
+    # what weighed most for the reader of cs.CL across the day's top 20 is about language models, not the words
+    # two papers happen to share
+    top = [term for r in ranked[:20] for term in r.why.partition(" · ")[2].split(", ")]
+    assert "llms" in top
+
+
+@st.composite
+def scored_rows(draw: st.DrawFn) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
+    vocabulary = ["graph", "neural", "graph neural", "retrieval", "dense retrieval", "dense", "robot", "robot arm"]
+    rows = draw(st.lists(st.lists(st.floats(0.0, 1.0), min_size=len(vocabulary), max_size=len(vocabulary)),
+                         min_size=1, max_size=4))
+    weights = draw(st.lists(st.floats(-2.0, 2.0), min_size=len(vocabulary), max_size=len(vocabulary)))
+    return csr_matrix(np.array(rows, dtype=np.float32)), np.array(weights), np.array(vocabulary)
+
+
+@given(scored_rows(), st.integers(1, 3))
+def test_the_terms_named_are_the_ones_that_added_most_each_new_in_its_words(
+        case: tuple[csr_matrix, np.ndarray, np.ndarray], k: int) -> None:
+    rows, weights, names = case
+    dense = rows.toarray()
+    for row, chosen in zip(dense, weighed_most(rows, weights, names, k), strict=True):
+        gain = {str(n): float(x * w) for n, x, w in zip(names, row, weights, strict=True)}
+        assert len(chosen) <= k and all(gain[t] > 0 for t in chosen)
+        assert [gain[t] for t in chosen] == sorted((gain[t] for t in chosen), reverse=True)
+        assert all(not set(a.split()) & set(b.split()) for i, a in enumerate(chosen) for b in chosen[i + 1:])
+        # every term left out that added more than the last one named repeats a word of a term named before it
+        floor = gain[chosen[-1]] if len(chosen) == k else 0.0
+        for term, value in gain.items():
+            if term not in chosen and value > floor:
+                assert any(set(term.split()) & set(c.split()) for c in chosen if gain[c] >= value), term

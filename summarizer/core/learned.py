@@ -10,7 +10,10 @@ recent days and the day's own papers. The background is unlabelled, not disliked
 reader's topic, so the model is trained twice, the second time without the share of background the
 first model liked most (positive-unlabelled learning's usual remedy); a dislike is never in that cut.
 With too few positives there is nothing to learn from (`None`): the caller keeps the centroid.
-Pure: texts and vectors in, decision values out.
+Beside each day paper's value the model names the terms that weighed most for it (its TF-IDF weight
+times the model's coefficient), so a reason says what the reader's model saw, not merely what words
+two papers happen to share.
+Pure: texts and vectors in, decision values and terms out.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 MIN_POSITIVES = 5  # fewer liked papers than this: the centroid formula ranks (a cold start)
 C = 0.03  # measured on the developers' set: 0.01 (arxiv-sanity's) to 0.1 all within 0.01 nDCG@20
 DOUBTFUL = 0.1  # the share of background dropped from the second fit
+TERMS = 2  # terms named in a reason: what a reader takes in at a glance
 
 
 @dataclass(frozen=True)
@@ -42,21 +46,30 @@ class Examples:
         return len(self.texts)
 
 
+@dataclass(frozen=True)
+class Learned:
+    """The day's decision values (higher: more the reader's) and each paper's terms that weighed most, best first."""
+
+    values: np.ndarray
+    terms: tuple[tuple[str, ...], ...]
+
+
 def _authors(examples: Examples) -> list[Sequence[str]]:
     return list(examples.authors) if len(examples.authors) == len(examples) else [() for _ in examples.texts]
 
 
-def _features(sets: Sequence[Examples]) -> csr_matrix:
-    """TF-IDF terms, the embedding and the authors, side by side, for the sets in order."""
+def _features(sets: Sequence[Examples]) -> tuple[csr_matrix, np.ndarray]:
+    """TF-IDF terms, the embedding and the authors, side by side, for the sets in order; and the terms, which are
+    the first columns."""
     # scikit-learn and SciPy load here, not at import: they take most of a second, and a nightly run without
     # five liked papers never trains
     from scipy.sparse import csr_matrix, hstack, spmatrix
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = [t for s in sets for t in s.texts]
-    parts: list[spmatrix] = [TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_df=0.5,
-                                             max_features=20_000, stop_words="english",
-                                             dtype=np.float32).fit_transform(texts)]
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_df=0.5, max_features=20_000,
+                            stop_words="english", dtype=np.float32)
+    parts: list[spmatrix] = [words.fit_transform(texts)]
     if all(s.vectors is not None and len(s.vectors) == len(s) for s in sets if len(s)):
         parts.append(csr_matrix(np.vstack([s.vectors for s in sets if len(s) and s.vectors is not None])))
     people = [a for s in sets for a in _authors(s)]
@@ -67,15 +80,15 @@ def _features(sets: Sequence[Examples]) -> csr_matrix:
             parts.append(named.fit_transform(people))
         except ValueError:  # nobody appears twice: no author column
             pass
-    return hstack(parts).tocsr()
+    return hstack(parts).tocsr(), words.get_feature_names_out()
 
 
-def learned_scores(day: Examples, liked: Examples, disliked: Examples, background: Examples) -> np.ndarray | None:
-    """Each day paper's decision value (higher: more the reader's); None on a cold start."""
+def learned_scores(day: Examples, liked: Examples, disliked: Examples, background: Examples) -> Learned | None:
+    """Each day paper's decision value and the terms that weighed most for it; None on a cold start."""
     if len(liked) < MIN_POSITIVES or not len(day):
         return None
     sets = [liked, disliked, background, day]
-    features = _features(sets)
+    features, names = _features(sets)
     sizes = np.cumsum([0, *(len(s) for s in sets)])
     labels = (np.arange(sizes[-1]) < sizes[1]).astype(int)  # the day's papers are negatives too, as arxiv-sanity's
 
@@ -93,4 +106,26 @@ def learned_scores(day: Examples, liked: Examples, disliked: Examples, backgroun
         values = np.asarray(model.decision_function(features[unlabelled]))
         kept = unlabelled[values <= np.quantile(values, 1 - DOUBTFUL)]
         model = fit(np.r_[every[:sizes[2]], kept, every[sizes[3]:]])
-    return np.asarray(model.decision_function(features[sizes[3]:]))
+    today = features[sizes[3]:]
+    return Learned(values=np.asarray(model.decision_function(today)),
+                   terms=weighed_most(today[:, :len(names)].tocsr(), np.ravel(model.coef_)[:len(names)], names))
+
+
+def weighed_most(rows: csr_matrix, weights: np.ndarray, names: np.ndarray,
+                 k: int = TERMS) -> tuple[tuple[str, ...], ...]:
+    """Each row's terms by what they added to its value (TF-IDF weight times coefficient), only those that added,
+    best first. A term sharing a word with one already named is skipped: "reinforcement learning", then not
+    "learning" again."""
+    named = []
+    for row in range(rows.shape[0]):
+        cols = rows.indices[rows.indptr[row]:rows.indptr[row + 1]]
+        gains = rows.data[rows.indptr[row]:rows.indptr[row + 1]] * weights[cols]
+        chosen: list[str] = []
+        for j in np.argsort(-gains, kind="stable"):
+            if gains[j] <= 0 or len(chosen) == k:
+                break
+            term = str(names[cols[j]])
+            if not any(set(term.split()) & set(c.split()) for c in chosen):
+                chosen.append(term)
+        named.append(tuple(chosen))
+    return tuple(named)

@@ -7,8 +7,8 @@ minus the background). On 8 topics of 40 real days this doubled P@20 over the ne
 paper and beat BM25 (benchmarks/bench_rank.py, README). With BM25, it is the mean of the
 paper's scores against the profile items. A bonus is added per keyword and for an author the
 reader follows; the reason names what weighed most: `author: NAME`, `keyword: WORD`, or
-`like: TITLE` (the nearest profile paper). A paper matching an excluded keyword is dropped
-before anything is paid for it.
+`like: TITLE · term, term` (the nearest profile paper, and the terms that weighed most). A paper
+matching an excluded keyword is dropped before anything is paid for it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -106,10 +106,12 @@ def excluded_by(paper: Paper, exclude_keywords: Sequence[str]) -> str | None:
 
 @dataclass(frozen=True)
 class Relevance:
-    """Each paper's relevance to the profile, and the index of its nearest profile item (the reason)."""
+    """Each paper's relevance to the profile, the index of its nearest profile item (the reason) and, from a learned
+    model, the terms that weighed most for it (else the reason names the rarest words it shares with that item)."""
 
     score: np.ndarray
     nearest: np.ndarray
+    terms: Sequence[Sequence[str]] | None = None
 
 
 def embedding_relevance(papers: np.ndarray, items: np.ndarray, weights: np.ndarray) -> Relevance:
@@ -132,7 +134,7 @@ def without_dislikes(relevance: Relevance, dislike_sims: np.ndarray) -> Relevanc
         return relevance
     nearest = dislike_sims.max(axis=1)
     excess = np.clip(nearest - np.quantile(nearest, DISLIKE_USUAL), 0.0, None)
-    return Relevance(score=relevance.score - DISLIKE_WEIGHT * excess, nearest=relevance.nearest)
+    return replace(relevance, score=relevance.score - DISLIKE_WEIGHT * excess)
 
 
 def lexical_relevance(sims: np.ndarray, weights: np.ndarray) -> Relevance:
@@ -173,7 +175,8 @@ def shared_terms(text: str, liked: str, weights: dict[str, float], k: int = 2) -
 def rank(papers: Sequence[Paper], items: Sequence[ProfileItem], relevance: Relevance | None,
          keywords: Sequence[str], authors: Sequence[str]) -> list[Ranked]:
     """Every paper in score order (ties: listing order). `relevance` is None with no profile paper:
-    keywords and authors alone. A liked paper's reason names it and the rarest words the two share."""
+    keywords and authors alone. A liked paper's reason names it and the terms that weighed most for the paper in
+    the reader's learned model, or without one the rarest words the two share."""
     result = []
     texts = [paper_text(p) for p in papers]
     weights = rarity(texts) if relevance is not None and len(items) else {}
@@ -183,7 +186,8 @@ def rank(papers: Sequence[Paper], items: Sequence[ProfileItem], relevance: Relev
             score = float(relevance.score[row])
             if math.isfinite(score):
                 item = items[int(relevance.nearest[row])]
-                terms = shared_terms(texts[row], item.text, weights)
+                terms = (list(relevance.terms[row]) if relevance.terms is not None and len(relevance.terms[row])
+                         else shared_terms(texts[row], item.text, weights))
                 why = f"like: {item.title}" + (f" · {', '.join(terms)}" if terms else "")
             else:
                 score = 0.0

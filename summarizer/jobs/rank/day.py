@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from summarizer.core.errors import RecordsError
-from summarizer.core.learned import MIN_POSITIVES, Examples, learned_scores
+from summarizer.core.learned import MIN_POSITIVES, Examples, Learned, learned_scores
 from summarizer.core.models import Paper
 from summarizer.core.ranking import (
     ProfileItem,
@@ -108,13 +108,14 @@ def _examples(texts: Sequence[list[str]], people: Sequence[Sequence[Sequence[str
     return day, liked, against, usual
 
 
-def _on_scale(learned: np.ndarray | None, centroid: Relevance) -> Relevance:
-    """The learned decision values moved onto the centroid score's mean and spread over the day; the nearest
-    liked paper (the reason) stays the plain cosine's."""
-    if learned is None or len(learned) < 2 or not np.std(learned):
+def _on_scale(learned: Learned | None, centroid: Relevance) -> Relevance:
+    """The learned decision values moved onto the centroid score's mean and spread over the day, with the terms
+    that weighed most; the nearest liked paper (the reason) stays the plain cosine's."""
+    if learned is None or len(learned.values) < 2 or not np.std(learned.values):
         return centroid
-    z = (learned - learned.mean()) / learned.std()
-    return Relevance(score=centroid.score.mean() + z * centroid.score.std(), nearest=centroid.nearest)
+    z = (learned.values - learned.values.mean()) / learned.values.std()
+    return Relevance(score=centroid.score.mean() + z * centroid.score.std(), nearest=centroid.nearest,
+                     terms=learned.terms)
 
 
 BACKGROUND = 1200  # recent papers the learned model reads as the usual day (about two days of a reader's categories)
