@@ -118,12 +118,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,  
     rk = sub.add_parser("rank", parents=[common, config], help="rank a day's papers for your profile (no LLM)",
                         description="Print every paper of a records file (--records) or of listing D (--config, "
                         "--date) in score order for the reader's profile (--profile FILE, else the config's "
-                        "[profile]): score, id, title and the reason (author: NAME, keyword: WORD, like: TITLE of "
-                        "the nearest profile paper). Papers matching exclude_keywords are left out and counted. "
+                        "[profile]): score, id, title and the reason (author: NAME, keyword: WORD, or like: TITLE · "
+                        "term, term: the nearest profile paper, and the paper's terms that weighed most in the "
+                        "reader's model, or on a cold start the rarest words the two share). Papers matching "
+                        "exclude_keywords are left out and counted. "
                         "Embeddings come from [embedding] (default: all-MiniLM-L6-v2 on the CPU) and are cached. "
                         "With five liked papers or more a model of the reader's own ranks (trained at each run on "
                         "the likes against the dislikes and the latest days of the output folder); with fewer, the "
-                        "profile's centroid. Never calls the LLM: this is how a profile is tuned.")
+                        "profile's centroid. Never calls the LLM and needs no API key: this is how a profile is "
+                        "tuned.")
     rk.add_argument("--records", metavar="FILE.jsonl", help="rank the papers of this records file")
     rk.add_argument("--date", type=date_arg, metavar="YYYY-MM-DD", help="rank listing D (default: the newest)")
     rk.add_argument("--profile", metavar="FILE", help="a TOML profile ([profile] keywords, authors, papers, ...)")
