@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.core.errors import AnswerRejected, AuthError, BudgetExceeded
+from summarizer.core.errors import AnswerRejected, AuthError, BudgetExceeded, ConfigError
 from summarizer.core.languages import resolve_language, target_ratio
 from summarizer.core.models import Entry
 from summarizer.core.pricing import Price
@@ -343,3 +343,14 @@ def test_a_result_without_a_number_from_a_body_that_has_them_is_asked_for_on_its
     server.state.llm_canned[entry.paper.title] = [
         Canned(200, lambda body, _r: chat_completion(body, json.dumps(bare, ensure_ascii=False)))]
     assert asyncio.run(engine(server, Sleeps()).summarize(entry.paper)).value.result == bare["result"]
+
+
+def test_a_client_without_a_key_is_made_and_closed_and_refuses_only_its_first_request(
+        monkeypatch: pytest.MonkeyPatch, server: FakeServer) -> None:
+    # `rank --date` opens the nightly's run, client included, and never asks: it needs no key
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    client = ChatClient(LLMSettings(base_url=f"{server.url}/v1", model="fake-model"))
+    asyncio.run(client.close())
+    with pytest.raises(ConfigError, match="llm.api_key: no API key") as raised:
+        client.sdk  # noqa: B018 - the first request makes the SDK's client
+    assert raised.value.key == "llm.api_key" and server.state.log == []

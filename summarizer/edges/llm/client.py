@@ -143,12 +143,12 @@ class ChatClient:
         if self._sdk is None:
             from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
+            self._secret = resolve_api_key(self.settings)  # before a client is made that a missing key would leak
             # openai>=3 takes its own httpx2 clients and legacy httpx ones alike, hence Any.
             client: Any = self._http_client
             if client is None and self._ssl_context is not None:
                 # One TLS context for both services: building one costs ~20-40 ms at every start.
                 client = DefaultAsyncHttpxClient(verify=self._ssl_context)
-            self._secret = resolve_api_key(self.settings)
             self._sdk = AsyncOpenAI(api_key=self._secret, base_url=self.base_url, max_retries=0,
                                     timeout=self.settings.timeout_seconds, http_client=client,
                                     default_headers=self.settings.extra_headers or None)
