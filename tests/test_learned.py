@@ -151,7 +151,7 @@ def test_a_learned_reason_names_terms_of_the_paper_that_the_readers_model_weighs
     by_id = {p.id: p for p in later}
     named = 0
     for r in ranked:
-        title, _, terms = r.why.removeprefix("like: ").partition(" · ")
+        terms = r.why.partition(" · ")[2]
         words = set(re.findall(r"\w\w+", paper_text(by_id[r.id]).lower()))
         for term in terms.split(", ") if terms else []:
             named += 1
