@@ -16,7 +16,7 @@ from summarizer.core.errors import RecordsError
 from summarizer.core.models import SUMMARY_FIELDS, Entry, Summary, entry_to_record, summary_from_record
 from summarizer.core.settings import ArxivSettings, LLMSettings, PathSettings, Settings
 from summarizer.edges.storage.store import read_records
-from summarizer.jobs.history.import_dae import import_dae
+from summarizer.jobs.history.import_dae import import_dae, merge
 from summarizer.jobs.nightly.day_run import NightlyParams
 from summarizer.jobs.nightly.job import run_nightly
 from summarizer.jobs.services import Services
@@ -166,3 +166,14 @@ def test_a_summary_json_encoded_twice_reads_as_its_text() -> None:
     # an ASCII text naming one escape stays as written
     plain = {f: "the \\u escape of JSON" for f in SUMMARY_FIELDS}
     assert summary_from_record(plain, "2509.04159") == Summary(**plain)
+
+
+def test_merging_a_day_keeps_its_order_and_summaries_and_fills_its_placeholders(sample_entries: list[Entry]) -> None:
+    a, b, c, d = sample_entries[:4]
+    bare = [e.model_copy(update={"summary": None}) for e in (a, b, c, d)]
+    # the old day: a with its summary, b and c placeholders; the new import: c and b summarized again, a bare, d new
+    merged = merge([a, bare[1], bare[2]], [bare[0], c, b, d])
+    assert [e.paper.id for e in merged] == [a.paper.id, b.paper.id, c.paper.id, d.paper.id]
+    assert merged[0] is a and merged[1] is b and merged[2] is c and merged[3] is d
+    assert merge([bare[0]], [bare[0], a])[0] is a  # a repeat with a summary, after a bare one, still fills it
+    assert merge([a], [])[0] is a and merge([], [bare[1], b]) == [b]

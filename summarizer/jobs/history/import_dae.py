@@ -50,7 +50,7 @@ def read_dae_file(path: Path, day: str, language: str) -> list[Entry]:
 def once(entries: list[Entry]) -> list[Entry]:
     """Each paper once, where it first appears. Its files can list a paper more than once: most of its early days
     a few times, and 2025-03-20's 657 records are 211 papers, each rerun's summaries appended. The first copy stays,
-    unless it lacks a summary that a later copy has (the rule `merge` applies between an old day and a new one)."""
+    unless it lacks a summary that a later copy has; `merge` applies the same rule to an old day and a new one."""
     kept: dict[str, Entry] = {}
     for entry in entries:
         have = kept.get(entry.paper.id)
@@ -61,13 +61,9 @@ def once(entries: list[Entry]) -> list[Entry]:
 
 def merge(existing: list[Entry], incoming: list[Entry]) -> list[Entry]:
     """The day's papers, each once: existing order first; a paper without a summary takes one from the other
-    side. (A day imported before repeats were merged is mended here.)"""
-    by_id = {e.paper.id: e for e in once(incoming)}
-    merged = []
-    for entry in once(existing):
-        other = by_id.pop(entry.paper.id, None)
-        merged.append(other if entry.summary is None and other is not None and other.summary is not None else entry)
-    return merged + list(by_id.values())
+    side. This is `once`'s rule over both lists in turn. (A day imported before repeats were merged is mended
+    here.)"""
+    return once([*existing, *incoming])
 
 
 def import_dae(settings: Settings, directory: Path) -> ImportReport:
