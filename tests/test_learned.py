@@ -155,12 +155,30 @@ def test_a_learned_reason_names_terms_of_the_paper_that_the_readers_model_weighs
         words = set(re.findall(r"\w\w+", paper_text(by_id[r.id]).lower()))
         for term in terms.split(", ") if terms else []:
             named += 1
-            assert set(term.split()) <= words, (r.id, term)  # the reader can find it in the paper
+            # the reader can find it in the paper: in its text, or among its authors
+            assert set(term.split()) <= words or term.lower() in {a.lower() for a in by_id[r.id].authors}, (r.id, term)
     assert named > len(later)  # most papers get two terms
     # what weighed most for the reader of cs.CL across the day's top 20 is about language models, not the words
     # two papers happen to share
     top = [term for r in ranked[:20] for term in r.why.partition(" · ")[2].split(", ")]
     assert "llms" in top
+
+
+def test_an_author_of_several_liked_papers_is_named_in_the_reason_as_the_likes_spell_it() -> None:
+    # a reader who liked five papers co-written by one person: a paper of theirs on the later day, far from the
+    # reader's topic, is lifted by that name, and its reason says so
+    earlier, later = day_of("2025-12-25_AI_enhanced_Chinese.jsonl"), day_of("2026-05-21_AI_enhanced_Chinese.jsonl")
+    theirs = next(p for p in later if "cs.CL" not in p.categories and len(p.authors) > 1)
+    person = theirs.authors[-1]
+    liked = [p for p in earlier if "cs.CL" in p.categories][:10]
+    liked = [p.model_copy(update={"authors": [*p.authors, person.upper()]}) if i < 5 else p
+             for i, p in enumerate(liked)]
+    background = [p for p in earlier if p not in liked]
+    learned = learned_scores(examples(later), examples(liked), examples([]), examples(background))
+    assert learned is not None
+    assert person.upper() in learned.terms[later.index(theirs)]
+    for paper, terms in zip(later, learned.terms, strict=True):
+        assert person.upper() not in terms or person in paper.authors  # named only on a paper of theirs
 
 
 @st.composite

@@ -10,9 +10,9 @@ recent days and the day's own papers. The background is unlabelled, not disliked
 reader's topic, so the model is trained twice, the second time without the share of background the
 first model liked most (positive-unlabelled learning's usual remedy); a dislike is never in that cut.
 With too few positives there is nothing to learn from (`None`): the caller keeps the centroid.
-Beside each day paper's value the model names the terms that weighed most for it (its TF-IDF weight
-times the model's coefficient), so a reason says what the reader's model saw, not merely what words
-two papers happen to share.
+Beside each day paper's value the model names the terms and authors that weighed most for it (its TF-IDF
+weight times the model's coefficient), so a reason says what the reader's model saw, not merely what words
+two papers happen to share. The embedding weighs too, but has nothing to name.
 Pure: texts and vectors in, decision values and terms out.
 """
 
@@ -48,7 +48,8 @@ class Examples:
 
 @dataclass(frozen=True)
 class Learned:
-    """The day's decision values (higher: more the reader's) and each paper's terms that weighed most, best first."""
+    """The day's decision values (higher: more the reader's) and each paper's terms or authors that weighed most,
+    best first."""
 
     values: np.ndarray
     terms: tuple[tuple[str, ...], ...]
@@ -59,8 +60,8 @@ def _authors(examples: Examples) -> list[Sequence[str]]:
 
 
 def _features(sets: Sequence[Examples]) -> tuple[csr_matrix, np.ndarray]:
-    """TF-IDF terms, the embedding and the authors, side by side, for the sets in order; and the terms, which are
-    the first columns."""
+    """TF-IDF terms, the embedding and the authors, side by side, for the sets in order; and each column's name: its
+    term, or an author as first spelled, or "" for the embedding's columns."""
     # scikit-learn and SciPy load here, not at import: they take most of a second, and a nightly run without
     # five liked papers never trains
     from scipy.sparse import csr_matrix, hstack, spmatrix
@@ -70,8 +71,10 @@ def _features(sets: Sequence[Examples]) -> tuple[csr_matrix, np.ndarray]:
     words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, max_df=0.5, max_features=20_000,
                             stop_words="english", dtype=np.float32)
     parts: list[spmatrix] = [words.fit_transform(texts)]
+    names = [words.get_feature_names_out()]
     if all(s.vectors is not None and len(s.vectors) == len(s) for s in sets if len(s)):
         parts.append(csr_matrix(np.vstack([s.vectors for s in sets if len(s) and s.vectors is not None])))
+        names.append(np.full(parts[-1].shape[1], "", dtype=object))
     people = [a for s in sets for a in _authors(s)]
     if any(people):
         named = TfidfVectorizer(analyzer=lambda names: [n.strip().lower() for n in names], min_df=2,
@@ -80,7 +83,12 @@ def _features(sets: Sequence[Examples]) -> tuple[csr_matrix, np.ndarray]:
             parts.append(named.fit_transform(people))
         except ValueError:  # nobody appears twice: no author column
             pass
-    return hstack(parts).tocsr(), words.get_feature_names_out()
+        else:
+            spelled: dict[str, str] = {}
+            for name in (n.strip() for paper in people for n in paper):
+                spelled.setdefault(name.lower(), name)
+            names.append(np.array([spelled[n] for n in named.get_feature_names_out()], dtype=object))
+    return hstack(parts).tocsr(), np.concatenate(names)
 
 
 def learned_scores(day: Examples, liked: Examples, disliked: Examples, background: Examples) -> Learned | None:
@@ -107,8 +115,9 @@ def learned_scores(day: Examples, liked: Examples, disliked: Examples, backgroun
         kept = unlabelled[values <= np.quantile(values, 1 - DOUBTFUL)]
         model = fit(np.r_[every[:sizes[2]], kept, every[sizes[3]:]])
     today = features[sizes[3]:]
+    shown = np.flatnonzero(names != "")
     return Learned(values=np.asarray(model.decision_function(today)),
-                   terms=weighed_most(today[:, :len(names)].tocsr(), np.ravel(model.coef_)[:len(names)], names))
+                   terms=weighed_most(today[:, shown].tocsr(), np.ravel(model.coef_)[shown], names[shown]))
 
 
 def weighed_most(rows: csr_matrix, weights: np.ndarray, names: np.ndarray,

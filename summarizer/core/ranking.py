@@ -7,7 +7,7 @@ minus the background). On 8 topics of 40 real days this doubled P@20 over the ne
 paper and beat BM25 (benchmarks/bench_rank.py, README). With BM25, it is the mean of the
 paper's scores against the profile items. A bonus is added per keyword and for an author the
 reader follows; the reason names what weighed most: `author: NAME`, `keyword: WORD`, or
-`like: TITLE · term, term` (the nearest profile paper, and the terms that weighed most). A paper
+`like: TITLE · term, term` (the nearest profile paper, and the terms or authors that weighed most). A paper
 matching an excluded keyword is dropped before anything is paid for it.
 """
 
@@ -107,7 +107,8 @@ def excluded_by(paper: Paper, exclude_keywords: Sequence[str]) -> str | None:
 @dataclass(frozen=True)
 class Relevance:
     """Each paper's relevance to the profile, the index of its nearest profile item (the reason) and, from a learned
-    model, the terms that weighed most for it (else the reason names the rarest words it shares with that item)."""
+    model, the terms or authors that weighed most for it (else the reason names the rarest words it shares with that
+    item)."""
 
     score: np.ndarray
     nearest: np.ndarray
@@ -175,8 +176,8 @@ def shared_terms(text: str, liked: str, weights: dict[str, float], k: int = 2) -
 def rank(papers: Sequence[Paper], items: Sequence[ProfileItem], relevance: Relevance | None,
          keywords: Sequence[str], authors: Sequence[str]) -> list[Ranked]:
     """Every paper in score order (ties: listing order). `relevance` is None with no profile paper:
-    keywords and authors alone. A liked paper's reason names it and the terms that weighed most for the paper in
-    the reader's learned model, or without one the rarest words the two share."""
+    keywords and authors alone. A liked paper's reason names it and the terms or authors that weighed most for the
+    paper in the reader's learned model, or without one the rarest words the two share."""
     result = []
     texts = [paper_text(p) for p in papers]
     weights = rarity(texts) if relevance is not None and len(items) else {}
