@@ -170,10 +170,10 @@ def test_an_author_of_several_liked_papers_is_named_in_the_reason_as_the_likes_s
     earlier, later = day_of("2025-12-25_AI_enhanced_Chinese.jsonl"), day_of("2026-05-21_AI_enhanced_Chinese.jsonl")
     theirs = next(p for p in later if "cs.CL" not in p.categories and len(p.authors) > 1)
     person = theirs.authors[-1]
-    liked = [p for p in earlier if "cs.CL" in p.categories][:10]
+    chosen = [p for p in earlier if "cs.CL" in p.categories][:10]
+    background = [p for p in earlier if p not in chosen]
     liked = [p.model_copy(update={"authors": [*p.authors, person.upper()]}) if i < 5 else p
-             for i, p in enumerate(liked)]
-    background = [p for p in earlier if p not in liked]
+             for i, p in enumerate(chosen)]
     learned = learned_scores(examples(later), examples(liked), examples([]), examples(background))
     assert learned is not None
     assert person.upper() in learned.terms[later.index(theirs)]
