@@ -59,6 +59,11 @@ def _authors(examples: Examples) -> list[Sequence[str]]:
     return list(examples.authors) if len(examples.authors) == len(examples) else [() for _ in examples.texts]
 
 
+def _person(name: str) -> str:
+    """An author as the model counts them: one column per name, whatever its case or spacing at the ends."""
+    return name.strip().lower()
+
+
 def _features(sets: Sequence[Examples]) -> tuple[csr_matrix, np.ndarray]:
     """TF-IDF terms, the embedding and the authors, side by side, for the sets in order; and each column's name: its
     term, or an author as first spelled, or "" for the embedding's columns."""
@@ -77,16 +82,15 @@ def _features(sets: Sequence[Examples]) -> tuple[csr_matrix, np.ndarray]:
         names.append(np.full(parts[-1].shape[1], "", dtype=object))
     people = [a for s in sets for a in _authors(s)]
     if any(people):
-        named = TfidfVectorizer(analyzer=lambda names: [n.strip().lower() for n in names], min_df=2,
-                                dtype=np.float32)
+        named = TfidfVectorizer(analyzer=lambda paper: [_person(n) for n in paper], min_df=2, dtype=np.float32)
         try:
             parts.append(named.fit_transform(people))
         except ValueError:  # nobody appears twice: no author column
             pass
         else:
             spelled: dict[str, str] = {}
-            for name in (n.strip() for paper in people for n in paper):
-                spelled.setdefault(name.lower(), name)
+            for name in (n for paper in people for n in paper):
+                spelled.setdefault(_person(name), name.strip())
             names.append(np.array([spelled[n] for n in named.get_feature_names_out()], dtype=object))
     return hstack(parts).tocsr(), np.concatenate(names)
 
