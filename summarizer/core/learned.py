@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from summarizer.core.ranking import TERMS
+
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
     from sklearn.svm import LinearSVC
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 MIN_POSITIVES = 5  # fewer liked papers than this: the centroid formula ranks (a cold start)
 C = 0.03  # measured on the developers' set: 0.01 (arxiv-sanity's) to 0.1 all within 0.01 nDCG@20
 DOUBTFUL = 0.1  # the share of background dropped from the second fit
-TERMS = 2  # terms named in a reason: what a reader takes in at a glance
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,8 @@ def excluded_by(paper: Paper, exclude_keywords: Sequence[str]) -> str | None:
     return hits[0] if hits else None
 
 
+TERMS = 2  # terms named in a reason (`like: TITLE · term, term`): what a reader takes in at a glance
+
 @dataclass(frozen=True)
 class Relevance:
     """Each paper's relevance to the profile, the index of its nearest profile item (the reason) and, from a learned
@@ -166,7 +168,7 @@ def rarity(texts: Sequence[str]) -> dict[str, float]:
     return {w: math.log(n / c) for w, c in counts.items() if c < n / 2}
 
 
-def shared_terms(text: str, liked: str, weights: dict[str, float], k: int = 2) -> list[str]:
+def shared_terms(text: str, liked: str, weights: dict[str, float], k: int = TERMS) -> list[str]:
     """The words a paper shares with the liked paper it is nearest to, rarest in the day first: what a reader can
     check the reason by."""
     common = [w for w in _words(text) & _words(liked) if weights.get(w, 0.0) > 0]
